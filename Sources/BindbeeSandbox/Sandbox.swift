@@ -1,0 +1,2 @@
+import BindbeeSync
+// Placeholder: the sandbox is being written.

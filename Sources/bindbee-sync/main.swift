@@ -1,0 +1,2 @@
+import BindbeeSync
+print(ModelCatalog.shared.models.count)
