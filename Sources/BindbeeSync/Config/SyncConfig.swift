@@ -1,0 +1,161 @@
+import Foundation
+
+/// One end customer's connection: a category and its connector token. `name` is what the
+/// mirror stores in `_connector`, so it must stay stable across runs.
+public struct ConnectorConfig: Sendable, Equatable {
+    public let name: String
+    public let category: Category
+    public let token: Secret
+    /// Model names (the last URL segment) to mirror; nil means every list model of the category.
+    public let models: [String]?
+
+    public init(name: String, category: Category, token: Secret, models: [String]? = nil) {
+        self.name = name
+        self.category = category
+        self.token = token
+        self.models = models
+    }
+}
+
+/// Where the API is: a real base URL, or the embedded sandbox started by the run itself.
+public enum APIEndpoint: Sendable, Equatable {
+    case url(URL)
+    /// The embedded sandbox, generated from `seed`; the run starts it on loopback.
+    case sandbox(seed: UInt64)
+}
+
+/// A loaded, validated config file: the API endpoint and key, the connectors and the settings
+/// every run uses. Secrets are resolved from the environment at load time and held as `Secret`.
+public struct SyncConfig: Sendable {
+    public var endpoint: APIEndpoint
+    /// nil only with the embedded sandbox, which supplies its own key.
+    public var apiKey: Secret?
+    public var connectors: [ConnectorConfig]
+    /// Records per request, 1–200 (Bindbee's maximum, and our default).
+    public var pageSize: Int
+    /// Pulls running at once.
+    public var concurrency: Int
+    public var timeouts: HTTPTimeouts
+    /// A walk longer than this many pages stops with an error.
+    public var maxPages: Int
+    /// The file it came from, for messages.
+    public let source: String
+
+    public static let defaultPageSize = 200
+    public static let defaultConcurrency = 4
+
+    public init(endpoint: APIEndpoint, apiKey: Secret?, connectors: [ConnectorConfig], pageSize: Int = defaultPageSize,
+                concurrency: Int = defaultConcurrency, timeouts: HTTPTimeouts = HTTPTimeouts(), maxPages: Int = 100_000, source: String = "<config>") {
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.connectors = connectors
+        self.pageSize = pageSize
+        self.concurrency = concurrency
+        self.timeouts = timeouts
+        self.maxPages = maxPages
+        self.source = source
+    }
+
+    public func connector(named name: String) -> ConnectorConfig? { connectors.first { $0.name == name } }
+
+    /// Every secret of the config, for the redactor.
+    public var secrets: [Secret] { (apiKey.map { [$0] } ?? []) + connectors.map(\.token) }
+}
+
+/// Loads `config/*.json` (see README "Config format") into a `SyncConfig`.
+public enum ConfigLoader {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
+        try parse(readJSONFile(path), source: path, environment: environment, catalog: catalog)
+    }
+
+    public static func parse(_ json: JSONValue, source: String, environment: [String: String],
+                             catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
+        let root = try JSONFieldReader(source: source, path: "", value: json)
+        try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size",
+                                              "concurrency", "request_timeout_seconds", "max_pages"])
+        let endpoint: APIEndpoint
+        switch (try root.string("base_url"), try root.nested("sandbox")) {
+        case (.some, .some):
+            throw InputError(source: source, field: "sandbox", "set either base_url (a real API) or sandbox (the embedded one), not both")
+        case (.none, .none):
+            throw InputError(source: source, field: "base_url", "is required (or \"sandbox\": {} for the embedded sandbox)")
+        case (.some(let text), .none):
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                throw InputError(source: source, field: "base_url", "expected an http(s) URL such as https://api.bindbee.dev, found \"\(text)\"")
+            }
+            guard url.query == nil, url.user == nil else {
+                throw InputError(source: source, field: "base_url", "must not carry a query or credentials")
+            }
+            endpoint = .url(url)
+        case (.none, .some(let sandbox)):
+            try sandbox.rejectUnknownKeys(allowed: ["seed"])
+            endpoint = .sandbox(seed: UInt64(try sandbox.int("seed", range: 0...Int(Int32.max)) ?? 1))
+        }
+
+        let apiKey = try secret(root, key: "api_key", envKey: "api_key_env", environment: environment,
+                                required: { if case .url = endpoint { return true }; return false }())
+
+        guard let connectorReaders = try root.objectArray("connectors") else {
+            throw InputError(source: source, field: "connectors", "is required: a list of {name, category, token or token_env}")
+        }
+        var connectors: [ConnectorConfig] = []
+        for reader in connectorReaders {
+            let connector = try parseConnector(reader, environment: environment, catalog: catalog)
+            if connectors.contains(where: { $0.name == connector.name }) {
+                throw reader.fail("name", "\"\(connector.name)\" is used by another connector; names must be unique")
+            }
+            connectors.append(connector)
+        }
+        return SyncConfig(
+            endpoint: endpoint, apiKey: apiKey, connectors: connectors,
+            pageSize: try root.int("page_size", range: 1...200) ?? SyncConfig.defaultPageSize,
+            concurrency: try root.int("concurrency", range: 1...64) ?? SyncConfig.defaultConcurrency,
+            timeouts: HTTPTimeouts(request: try root.int("request_timeout_seconds", range: 1...3600) ?? 60),
+            maxPages: try root.int("max_pages", range: 1...10_000_000) ?? 100_000,
+            source: source)
+    }
+
+    private static func parseConnector(_ reader: JSONFieldReader, environment: [String: String], catalog: ModelCatalog) throws(InputError) -> ConnectorConfig {
+        try reader.rejectUnknownKeys(allowed: ["name", "category", "token", "token_env", "models"])
+        let name = try reader.requiredString("name")
+        guard name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }) else {
+            throw reader.fail("name", "\"\(name)\" may only hold letters, digits, '-', '_' and '.'")
+        }
+        let categoryText = try reader.requiredString("category")
+        guard let category = Category(rawValue: categoryText) else {
+            throw reader.fail("category", "expected one of hris, ats, lms, found \"\(categoryText)\"")
+        }
+        let token = try secret(reader, key: "token", envKey: "token_env", environment: environment, required: true)!
+        let models = try reader.stringArray("models")
+        if let models {
+            for (i, model) in models.enumerated() where catalog.model(category, model) == nil {
+                let known = catalog.models(in: category).map(\.model).joined(separator: ", ")
+                throw InputError(source: reader.source, field: "\(reader.fieldPath("models"))[\(i)]",
+                                 "\"\(model)\" is not a \(category.rawValue) list model (known: \(known))")
+            }
+        }
+        return ConnectorConfig(name: name, category: category, token: token, models: models)
+    }
+
+    /// A secret given inline (`key`) or through an environment variable (`envKey`), never both.
+    private static func secret(_ reader: JSONFieldReader, key: String, envKey: String, environment: [String: String],
+                               required: Bool) throws(InputError) -> Secret? {
+        let inline = try reader.string(key)
+        let variable = try reader.string(envKey)
+        switch (inline, variable) {
+        case (.some, .some):
+            throw reader.fail(envKey, "set either \(key) or \(envKey), not both")
+        case (.some(let value), .none):
+            return Secret(value)
+        case (.none, .some(let name)):
+            guard let value = environment[name], !value.isEmpty else {
+                throw reader.fail(envKey, "environment variable \(name) is not set")
+            }
+            return Secret(value)
+        case (.none, .none):
+            if required { throw reader.fail(envKey, "is required (or \(key))") }
+            return nil
+        }
+    }
+}

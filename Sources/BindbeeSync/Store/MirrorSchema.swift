@@ -1,0 +1,60 @@
+/// The mirror's SQLite layout, derived from the catalog. It is a public contract: users query
+/// these tables, so any change needs a migration.
+///
+/// Per list model, a table `<category>_<model>` (`-` → `_`) with `_connector`, one column per
+/// top-level field named exactly as the field, `_record` (the item as received), `_synced_at`
+/// and `_deleted_at`; primary key `(_connector, id)`. Bookkeeping names start with `_`.
+public enum MirrorSchema {
+    /// Bookkeeping columns of every mirror table, besides the fields.
+    public static let connectorColumn = "_connector"
+    public static let recordColumn = "_record"
+    public static let syncedAtColumn = "_synced_at"
+    public static let deletedAtColumn = "_deleted_at"
+
+    /// The schema version this build writes. Older databases are migrated forward.
+    public static let version = 1
+
+    /// `"name"` with embedded quotes doubled: safe for any field name (`order`, `type`, `user`).
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `CREATE TABLE` for one model's mirror table.
+    public static func createTable(for model: ModelSpec) -> String {
+        var columns = ["\(quote(connectorColumn)) TEXT NOT NULL"]
+        for field in model.fields {
+            let notNull = field.name == "id" ? " NOT NULL" : ""
+            columns.append("\(quote(field.name)) \(field.columnType.sqlType)\(notNull)")
+        }
+        columns.append("\(quote(recordColumn)) TEXT NOT NULL")
+        columns.append("\(quote(syncedAtColumn)) TEXT NOT NULL")
+        columns.append("\(quote(deletedAtColumn)) TEXT")
+        columns.append("PRIMARY KEY (\(quote(connectorColumn)), \(quote("id")))")
+        return "CREATE TABLE IF NOT EXISTS \(quote(model.tableName)) (\n  " + columns.joined(separator: ",\n  ") + "\n)"
+    }
+
+    /// The upsert for one model: parameter 1 is `_connector`, then one per field in catalog
+    /// order, then `_record` and `_synced_at`. A record seen again replaces its row's values
+    /// and clears `_deleted_at`.
+    public static func upsert(for model: ModelSpec) -> String {
+        let fieldColumns = model.fields.map { quote($0.name) }
+        let allColumns = [quote(connectorColumn)] + fieldColumns + [quote(recordColumn), quote(syncedAtColumn), quote(deletedAtColumn)]
+        let placeholders = (1...(model.fields.count + 3)).map { "?\($0)" } + ["NULL"]
+        let updates = (fieldColumns.filter { $0 != quote("id") } + [quote(recordColumn), quote(syncedAtColumn), quote(deletedAtColumn)])
+            .map { "\($0) = excluded.\($0)" }
+        return """
+            INSERT INTO \(quote(model.tableName)) (\(allColumns.joined(separator: ", ")))
+            VALUES (\(placeholders.joined(separator: ", ")))
+            ON CONFLICT (\(quote(connectorColumn)), \(quote("id"))) DO UPDATE SET \(updates.joined(separator: ", "))
+            """
+    }
+
+    /// Tables that hold the mirror's own bookkeeping.
+    public static let bookkeepingDDL = """
+        CREATE TABLE IF NOT EXISTS "_schema_migrations" (
+          "version" INTEGER PRIMARY KEY,
+          "applied_at" TEXT NOT NULL,
+          "description" TEXT NOT NULL
+        )
+        """
+}

@@ -1,0 +1,89 @@
+/// Binds one scanned record to a model's upsert statement: each top-level member to its typed
+/// column, the record's own bytes to `_record`. Keys are matched as bytes (no String per key):
+/// records usually list fields in schema order, so the expected field is tried first.
+struct RecordBinder {
+    let model: ModelSpec
+    private let names: [[UInt8]]
+    private let types: [ColumnType]
+    /// Parameter index of the first field (1 is `_connector`).
+    private static let firstFieldParameter: Int32 = 2
+
+    init(model: ModelSpec) {
+        self.model = model
+        self.names = model.fields.map { Array($0.name.utf8) }
+        self.types = model.fields.map(\.columnType)
+    }
+
+    var recordParameter: Int32 { Self.firstFieldParameter + Int32(names.count) }
+    var syncedAtParameter: Int32 { recordParameter + 1 }
+
+    /// Binds the fields and `_record` of `item`. Members not in the catalog stay in `_record`
+    /// only; fields missing from the item are NULL (bindings are cleared between rows).
+    func bind(_ item: ScannedItem, of page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, to statement: SQLiteStatement) throws {
+        var expected = 0
+        for m in item.members {
+            let member = page.members[m]
+            guard let field = fieldIndex(of: member, page: page, buffer: buffer, expected: expected) else { continue }
+            expected = field + 1
+            try bindValue(member, type: types[field], buffer: buffer, at: Self.firstFieldParameter + Int32(field), statement)
+        }
+        try statement.bindText(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
+    }
+
+    private func fieldIndex(of member: ScannedMember, page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
+        if member.keyEscaped {
+            let key = page.key(member)
+            return model.fields.firstIndex { $0.name.unicodeScalars.elementsEqual(key.unicodeScalars) }
+        }
+        let key = UnsafeBufferPointer(rebasing: buffer[member.key])
+        if expected < names.count, names[expected].elementsEqual(key) { return expected }
+        return names.firstIndex { $0.elementsEqual(key) }
+    }
+
+    private func bindValue(_ member: ScannedMember, type: ColumnType, buffer: UnsafeBufferPointer<UInt8>, at index: Int32, _ statement: SQLiteStatement) throws {
+        let reader = JSONReader(buffer)
+        /// The value's JSON text (strings with their quotes).
+        func rawJSON() -> UnsafeBufferPointer<UInt8> {
+            switch member.kind {
+            case .string, .escapedString:
+                return UnsafeBufferPointer(rebasing: buffer[(member.value.lowerBound - 1)..<(member.value.upperBound + 1)])
+            default:
+                return UnsafeBufferPointer(rebasing: buffer[member.value])
+            }
+        }
+        switch member.kind {
+        case .null:
+            return  // already NULL
+        case .string:
+            if type == .json { return try statement.bindText(rawJSON(), at: index) }
+            try statement.bindText(UnsafeBufferPointer(rebasing: buffer[member.value]), at: index)
+        case .escapedString:
+            if type == .json { return try statement.bindText(rawJSON(), at: index) }
+            try statement.bind(.text(reader.decodeString(member.value, escaped: true)), at: index)
+        case .true, .false:
+            switch type {
+            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            default: try statement.bindInt64(member.kind == .true ? 1 : 0, at: index)
+            }
+        case .integer:
+            switch type {
+            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            case .real: try statement.bindDouble(reader.int64(member.value).map(Double.init) ?? reader.double(member.value), at: index)
+            default:
+                if let value = reader.int64(member.value) {
+                    try statement.bindInt64(value, at: index)
+                } else {
+                    // Beyond 64 bits: kept as its exact digits (the column cannot hold it).
+                    try statement.bindText(rawJSON(), at: index)
+                }
+            }
+        case .number:
+            switch type {
+            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            default: try statement.bindDouble(reader.double(member.value), at: index)
+            }
+        case .object, .array:
+            try statement.bindText(rawJSON(), at: index)
+        }
+    }
+}

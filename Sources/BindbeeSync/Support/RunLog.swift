@@ -1,0 +1,53 @@
+import Foundation
+import Synchronization
+
+/// Structured log lines (logfmt: `time=… level=info connector=… model=… msg="…"`), written
+/// whole from any thread, every line passed through the redactor first.
+public final class RunLog: Sendable {
+    public enum Level: Int, Sendable, Comparable {
+        case debug, info, warning, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        var name: String { ["debug", "info", "warn", "error"][rawValue] }
+    }
+
+    private let redactor: Redactor
+    private let minimum: Level
+    private let sink: @Sendable (String) -> Void
+    private let lock = Mutex(())
+
+    /// `sink` receives each finished line (with its newline); the default writes to stderr.
+    public init(redactor: Redactor, minimum: Level = .info, sink: (@Sendable (String) -> Void)? = nil) {
+        self.redactor = redactor
+        self.minimum = minimum
+        self.sink = sink ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    public func log(_ level: Level, _ message: String, _ fields: [(String, String)] = []) {
+        guard level >= minimum else { return }
+        var line = "time=\(Timestamp.now()) level=\(level.name)"
+        for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }
+        line += " msg=\(Self.quoted(message))\n"
+        let safe = redactor.redact(line)
+        lock.withLock { _ in sink(safe) }
+    }
+
+    public func info(_ message: String, _ fields: [(String, String)] = []) { log(.info, message, fields) }
+    public func warning(_ message: String, _ fields: [(String, String)] = []) { log(.warning, message, fields) }
+    public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }
+
+    /// logfmt quoting: bare when safe, otherwise in quotes with `"` and `\` escaped.
+    static func quoted(_ value: String) -> String {
+        let safe = !value.isEmpty && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
+        if safe { return value }
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
