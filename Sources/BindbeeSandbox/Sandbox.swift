@@ -1,2 +1,91 @@
 import BindbeeSync
-// Placeholder: the sandbox is being written.
+import Foundation
+
+/// A running Bindbee imitation on 127.0.0.1: a `SandboxDataset`, the `SandboxAPI` serving it
+/// and the `HTTPServer` carrying it. This is what the CLI's `sandbox` command and the tests
+/// start; each instance is independent (its own port, data, counters and rate limits).
+///
+/// Call `stop()` when done (deinit also stops it).
+public final class Sandbox: Sendable {
+    /// Everything that shapes a sandbox; the defaults are the demo.
+    public struct Options: Sendable {
+        public var seed: UInt64
+        public var connectors: [SandboxConnector]
+        /// The dataset's clock ("now").
+        public var now: SandboxTimestamp
+        public var apiKey: String
+        /// 0 picks a free port.
+        public var port: UInt16
+        public var rateLimit: Int
+        public var rateLimitWindowSeconds: Double
+        /// The rate limiter's clock (Unix seconds); use `ManualClock` in tests.
+        public var clock: SandboxClock
+        /// Idle keep-alive connections are closed after this many seconds.
+        public var idleTimeout: Double
+
+        public init(seed: UInt64 = 1, connectors: [SandboxConnector] = SandboxConnector.demo,
+                    now: SandboxTimestamp = .defaultNow, apiKey: String = sandboxDefaultAPIKey, port: UInt16 = 0,
+                    rateLimit: Int = 200, rateLimitWindowSeconds: Double = 60,
+                    clock: @escaping SandboxClock = systemClock, idleTimeout: Double = 30) {
+            self.seed = seed
+            self.connectors = connectors
+            self.now = now
+            self.apiKey = apiKey
+            self.port = port
+            self.rateLimit = rateLimit
+            self.rateLimitWindowSeconds = rateLimitWindowSeconds
+            self.clock = clock
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    public let api: SandboxAPI
+    public let server: HTTPServer
+
+    /// The demo sandbox for `seed` on `port` (0 picks a free port).
+    public convenience init(seed: UInt64 = 1, port: UInt16 = 0) throws(HTTPServerError) {
+        try self.init(options: Options(seed: seed, port: port))
+    }
+
+    /// Generates the dataset and starts listening.
+    public convenience init(options: Options) throws(HTTPServerError) {
+        let dataset = SandboxDataset(seed: options.seed, connectors: options.connectors, now: options.now)
+        try self.init(dataset: dataset, options: options)
+    }
+
+    /// Serves an existing dataset (its seed, connectors and clock win over `options`').
+    public init(dataset: SandboxDataset, options: Options = Options()) throws(HTTPServerError) {
+        let api = SandboxAPI(dataset: dataset, options: SandboxAPI.Options(
+            apiKey: options.apiKey, rateLimit: options.rateLimit,
+            rateLimitWindowSeconds: options.rateLimitWindowSeconds, clock: options.clock))
+        self.api = api
+        self.server = try HTTPServer(configuration: HTTPServer.Configuration(port: options.port,
+                                                                              idleTimeout: options.idleTimeout),
+                                     handler: { api.handle($0) })
+    }
+
+    deinit {
+        server.stop()
+    }
+
+    public var port: UInt16 { server.port }
+
+    /// `http://127.0.0.1:<port>`, without a trailing slash; list paths start with `/api/`.
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(server.port)")! }
+
+    public var apiKey: String { api.apiKey }
+
+    public var connectors: [SandboxConnector] { api.dataset.connectors }
+
+    /// The data being served, to compare a mirror with.
+    public var dataset: SandboxDataset { api.dataset }
+
+    public var httpCounters: HTTPServerCounters { server.counters }
+
+    public var apiCounters: SandboxAPICounters { api.counters }
+
+    /// Stops the server and waits for its connections to close. Idempotent.
+    public func stop() {
+        server.stop()
+    }
+}

@@ -3,7 +3,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
 
 /// Query-string encoding that leaves nothing to interpretation: only RFC 3986 unreserved
 /// characters stay as they are. Cursors are base64 and may hold `+`, `/` and `=`; a `+` left
@@ -86,7 +85,7 @@ public final class HTTPTransport: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let outcome = Mutex<Result<HTTPResult, TransportError>?>(nil)
+        let outcome = Locked<Result<HTTPResult, TransportError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: request) { data, response, error in
             let result: Result<HTTPResult, TransportError>

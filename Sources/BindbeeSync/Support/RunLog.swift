@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Structured log lines (logfmt: `time=… level=info connector=… model=… msg="…"`), written
 /// whole from any thread, every line passed through the redactor first.
@@ -13,7 +12,9 @@ public final class RunLog: Sendable {
     private let redactor: Redactor
     private let minimum: Level
     private let sink: @Sendable (String) -> Void
-    private let lock = Mutex(())
+    /// Serializes writes so lines never interleave. (A plain NSLock: `Locked<Void>` would put
+    /// a zero-sized value at the lock's own address, which ThreadSanitizer reports as a race.)
+    private let lock = NSLock()
 
     /// `sink` receives each finished line (with its newline); the default writes to stderr.
     public init(redactor: Redactor, minimum: Level = .info, sink: (@Sendable (String) -> Void)? = nil) {
@@ -28,7 +29,9 @@ public final class RunLog: Sendable {
         for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }
         line += " msg=\(Self.quoted(message))\n"
         let safe = redactor.redact(line)
-        lock.withLock { _ in sink(safe) }
+        lock.lock()
+        defer { lock.unlock() }
+        sink(safe)
     }
 
     public func info(_ message: String, _ fields: [(String, String)] = []) { log(.info, message, fields) }

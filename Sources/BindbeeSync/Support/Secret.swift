@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// An API key or connector token. Printing one (string interpolation, `print`, `dump`, a
 /// log line) shows `<redacted>`; the value is reachable only through `revealed`, which
@@ -21,7 +20,7 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 /// Scrubs known secrets out of text that leaves the process (errors, logs, the ledger):
 /// a server may echo a token back in an error `detail`, and that must not reach a log.
 public final class Redactor: Sendable {
-    private let secrets = Mutex<[String]>([])
+    private let secrets = Locked<[String]>([])
 
     public init(_ secrets: [Secret] = []) {
         for secret in secrets { register(secret) }

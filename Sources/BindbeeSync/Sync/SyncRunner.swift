@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// How one pull ended.
 public struct PullResult: Sendable {
@@ -41,9 +40,9 @@ public final class SyncRunner: Sendable {
 
     public func run(_ plans: [PullPlan]) -> RunReport {
         let started = Date()
-        let next = Mutex(0)
-        let results = Mutex([PullResult?](repeating: nil, count: plans.count))
-        let refused = Mutex([String: String]())  // connector → why its token was refused
+        let next = Locked(0)
+        let results = Locked([PullResult?](repeating: nil, count: plans.count))
+        let refused = Locked([String: String]())  // connector → why its token was refused
         let group = DispatchGroup()
         for worker in 0..<min(concurrency, plans.count) {
             let queue = DispatchQueue(label: "bindbee-sync.pull-worker-\(worker)")
