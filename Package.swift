@@ -24,10 +24,15 @@ let package = Package(
             name: "BindbeeSandbox",
             dependencies: ["BindbeeSync"]
         ),
-        // Thin CLI: parses arguments and calls into the libraries.
+        // The commands (run, sandbox): argument parsing and wiring of the libraries.
+        .target(
+            name: "BindbeeCommands",
+            dependencies: ["BindbeeSync", "BindbeeSandbox"]
+        ),
+        // Thin entry point: hands the arguments to BindbeeCommands.
         .executableTarget(
             name: "bindbee-sync",
-            dependencies: ["BindbeeSync", "BindbeeSandbox"]
+            dependencies: ["BindbeeCommands"]
         ),
         .testTarget(
             name: "BindbeeSyncTests",
@@ -39,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["bindbee-sync", "BindbeeSync", "BindbeeSandbox", "CSQLite"]
+            dependencies: ["bindbee-sync", "BindbeeCommands", "BindbeeSync", "BindbeeSandbox", "CSQLite"]
         ),
     ],
     swiftLanguageModes: [.v6]

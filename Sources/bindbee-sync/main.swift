@@ -1,2 +1,4 @@
-import BindbeeSync
-print(ModelCatalog.shared.models.count)
+import BindbeeCommands
+import Foundation
+
+exit(BindbeeCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,64 @@
+import BindbeeSync
+import Foundation
+
+/// The process's exit statuses (documented in the README).
+public enum ExitCode {
+    public static let ok: Int32 = 0
+    /// Some pull failed (or the run could not start its sandbox).
+    public static let failed: Int32 = 1
+    /// Bad input: config, job file or flags.
+    public static let badInput: Int32 = 2
+}
+
+/// Where a command writes: stdout for results, stderr for logs and errors. Tests pass their
+/// own sinks to capture both.
+public struct CommandOutput: Sendable {
+    public let outSink: @Sendable (String) -> Void
+    public let errSink: @Sendable (String) -> Void
+
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+        self.outSink = out
+        self.errSink = err
+    }
+
+    public static let standard = CommandOutput(
+        out: { FileHandle.standardOutput.write(Data($0.utf8)) },
+        err: { FileHandle.standardError.write(Data($0.utf8)) })
+
+    func out(_ text: String) { outSink(text.hasSuffix("\n") ? text : text + "\n") }
+    func err(_ text: String) { errSink(text.hasSuffix("\n") ? text : text + "\n") }
+}
+
+/// `bindbee-sync`: dispatches to the subcommands.
+public enum BindbeeCommand {
+    static let help = """
+        bindbee-sync: a local SQLite mirror of HR, recruiting and learning data from the Bindbee API.
+
+        Usage: bindbee-sync <command> [options]
+
+        Commands:
+          run [JOB] --config FILE --db FILE   mirror the configured connectors into FILE
+          sandbox [--port N] [--seed N]       serve the embedded imitation of the Bindbee API
+
+        Run 'bindbee-sync <command> --help' for a command's options.
+        """
+
+    /// Runs the command named by `arguments` (without the program name); returns the exit status.
+    public static func main(_ arguments: [String], output: CommandOutput = .standard) -> Int32 {
+        guard let command = arguments.first else {
+            output.err(help)
+            return ExitCode.badInput
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "run": return RunCommand.main(rest, output: output)
+        case "sandbox": return SandboxCommand.main(rest, output: output)
+        case "--help", "-h", "help":
+            output.out(help)
+            return ExitCode.ok
+        default:
+            output.err("error: unknown command \"\(command)\"\n\n\(help)")
+            return ExitCode.badInput
+        }
+    }
+}
