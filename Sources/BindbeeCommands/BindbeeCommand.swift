@@ -8,6 +8,8 @@ public enum ExitCode {
     public static let failed: Int32 = 1
     /// Bad input: config, job file or flags.
     public static let badInput: Int32 = 2
+    /// Another run holds the database.
+    public static let locked: Int32 = 3
 }
 
 /// Where a command writes: stdout for results, stderr for logs and errors. Tests pass their

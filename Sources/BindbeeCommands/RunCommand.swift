@@ -9,6 +9,7 @@ enum RunCommand {
         command: "run",
         valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency"],
         repeatableOptions: ["--connector", "--model"],
+        flags: ["--help", "--wait"],
         maxPositionals: 1)
 
     static let help = """
@@ -24,9 +25,11 @@ enum RunCommand {
           --mode MODE          incremental or full (overrides the job's mode)
           --page-size N        records per request, 1-200 (overrides the config)
           --concurrency N      pulls at once, 1-64 (overrides the config)
+          --wait               if another run holds the database, wait for it instead of exiting 3
           --help               this text
 
-        Exit status: 0 every pull finished; 1 some pull failed; 2 bad input (config, job, flags).
+        Exit status: 0 every pull finished; 1 some pull failed; 2 bad input (config, job, flags);
+        3 another run holds the database.
         """
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
@@ -66,6 +69,16 @@ enum RunCommand {
             return ExitCode.badInput
         }
 
+        let dbPath = parsed.value("--db")!
+        let lock: RunLock
+        do {
+            lock = try RunLock(database: dbPath, wait: parsed.has("--wait"))
+        } catch {
+            output.err("error: \(error)")
+            if case .held = error { return ExitCode.locked }
+            return ExitCode.badInput
+        }
+        defer { withExtendedLifetime(lock) {} }
         let redactor = Redactor(config.secrets)
         let log = RunLog(redactor: redactor, sink: output.errSink)
         var sandbox: Sandbox?
@@ -91,7 +104,6 @@ enum RunCommand {
         redactor.register(apiKey)
 
         let store: MirrorStore
-        let dbPath = parsed.value("--db")!
         do {
             store = try MirrorStore(path: dbPath)
         } catch {
@@ -99,7 +111,9 @@ enum RunCommand {
             return ExitCode.badInput
         }
         let client = BindbeeClient(baseURL: baseURL, apiKey: apiKey, transport: HTTPTransport(timeouts: config.timeouts),
-                                   redactor: redactor, maxPages: config.maxPages)
+                                   redactor: redactor, retryPolicy: config.retry,
+                                   rateLimiter: RateLimiter(limit: config.rateLimit, window: config.rateLimitWindow),
+                                   maxPages: config.maxPages)
         log.info("run started", [("job", job.source), ("mode", job.mode.rawValue), ("pulls", String(plans.count)),
                                  ("concurrency", String(config.concurrency)), ("db", dbPath)])
         let runner = SyncRunner(client: client, store: store, log: log, concurrency: config.concurrency, pageSize: config.pageSize)

@@ -45,8 +45,9 @@ func scriptedPages(_ chunks: [[String]]) -> @Sendable (HTTPRequest, Int) -> HTTP
     let token = Secret("tok_live_CONNECTOR_abcdef123456")
     let apiKey = Secret("key_live_API_zyxwvu987654")
 
-    func client(_ server: ScriptedServer, maxPages: Int = 1000) -> BindbeeClient {
-        BindbeeClient(baseURL: server.baseURL, apiKey: apiKey, redactor: Redactor([token]), maxPages: maxPages)
+    /// A client without retries unless a policy is given (retries have their own tests).
+    func client(_ server: ScriptedServer, maxPages: Int = 1000, retry: RetryPolicy = RetryPolicy(maxAttempts: 1)) -> BindbeeClient {
+        BindbeeClient(baseURL: server.baseURL, apiKey: apiKey, redactor: Redactor([token]), retryPolicy: retry, maxPages: maxPages)
     }
 
     func query(pageSize: Int = 200) -> ListQuery {
@@ -56,7 +57,7 @@ func scriptedPages(_ chunks: [[String]]) -> @Sendable (HTTPRequest, Int) -> HTTP
 
     func walk(_ client: BindbeeClient, _ query: ListQuery) throws -> [String] {
         var ids: [String] = []
-        _ = try client.walk(query) { page, _ in ids += page.items.map { page.id(of: $0) } }
+        _ = try client.walk(query) { page, _, _ in ids += page.items.map { page.id(of: $0) } }
         return ids
     }
 
@@ -144,11 +145,13 @@ func scriptedPages(_ chunks: [[String]]) -> @Sendable (HTTPRequest, Int) -> HTTP
         }
         let c = client(server)
         #expect {
-            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1)
+            var stats = RequestStats()
+            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1, stats: &stats)
         } throws: { "\($0)".contains("HTTP 422: query.page_size: Input should be less than or equal to 200") }
         #expect {
-            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1)
-        } throws: { "\($0)".contains("HTTP 502: <html> <body>Bad Gateway</body> </html>") }
+            var stats = RequestStats()
+            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1, stats: &stats)
+        } throws: { "\($0)".contains("HTTP 502: <html> <body>Bad Gateway</body> </html> (gave up after 1 attempts)") }
     }
 
     @Test func anInvalidPageBodyIsATypedError() throws {
@@ -156,7 +159,7 @@ func scriptedPages(_ chunks: [[String]]) -> @Sendable (HTTPRequest, Int) -> HTTP
         #expect {
             _ = try walk(client(server), query())
         } throws: { error in
-            guard case APIError.invalidPage(let message, _) = error else { return false }
+            guard case APIError.gaveUp(_, .invalidPage(let message, _)) = error else { return false }
             return message.contains("has no \"id\"")
         }
     }
@@ -165,11 +168,13 @@ func scriptedPages(_ chunks: [[String]]) -> @Sendable (HTTPRequest, Int) -> HTTP
         let server = try ScriptedServer { _, _ in .json(200, "{}") }
         let url = server.baseURL
         server.server.stop()
-        let c = BindbeeClient(baseURL: url, apiKey: apiKey, transport: HTTPTransport(timeouts: HTTPTimeouts(request: 5)))
+        let c = BindbeeClient(baseURL: url, apiKey: apiKey, transport: HTTPTransport(timeouts: HTTPTimeouts(request: 5)),
+                              retryPolicy: RetryPolicy(maxAttempts: 1))
         #expect {
-            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1)
+            var stats = RequestStats()
+            _ = try c.fetchPage(query(), cursor: nil, pageNumber: 1, stats: &stats)
         } throws: { error in
-            if case APIError.transport = error { return true }
+            if case APIError.gaveUp(_, .transport) = error { return true }
             return false
         }
     }

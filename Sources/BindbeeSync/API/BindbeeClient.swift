@@ -20,7 +20,7 @@ public struct RequestLabel: Sendable, CustomStringConvertible {
 /// Why a request or a walk over pages failed. Carries what an operator needs (status, the
 /// server's `detail`, which request) and never a token: details are passed through the
 /// client's `Redactor` before they are stored here.
-public enum APIError: Error, Sendable, CustomStringConvertible {
+public indirect enum APIError: Error, Sendable, CustomStringConvertible {
     /// A non-2xx answer.
     case http(status: Int, detail: String, request: RequestLabel, retryAfter: Int?)
     /// No answer: connection refused or reset, timeout.
@@ -31,6 +31,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case repeatedCursor(request: RequestLabel)
     /// More pages than the configured bound.
     case tooManyPages(limit: Int, request: RequestLabel)
+    /// The retry policy gave up; `last` is the final attempt's failure.
+    case gaveUp(reason: String, last: APIError)
 
     public var description: String {
         switch self {
@@ -44,17 +46,26 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             return "\(request): the server repeated a cursor it had already sent; stopped instead of looping"
         case .tooManyPages(let limit, let request):
             return "\(request): more than \(limit) pages; stopped (raise max_pages if this model is really that large)"
+        case .gaveUp(let reason, let last):
+            return "\(last) (\(reason))"
         }
     }
 
     /// The HTTP status, when the server answered.
     public var status: Int? {
-        if case .http(let status, _, _, _) = self { return status }
-        return nil
+        switch self {
+        case .http(let status, _, _, _): return status
+        case .gaveUp(_, let last): return last.status
+        default: return nil
+        }
     }
 
     /// True for failures that no retry can fix: the credentials or the request are wrong.
     public var isAuthFailure: Bool { status == 401 || status == 403 }
+
+    /// True when the server refused the request itself (400, 404, 410, 422): what it answers
+    /// to a cursor it no longer accepts.
+    public var refusesRequest: Bool { [400, 404, 410, 422].contains(status ?? 0) }
 }
 
 /// One walk's parameters: which list, with which filters, for which connector.
@@ -66,6 +77,11 @@ public struct ListQuery: Sendable {
     /// Extra parameters, kept byte-identical on every page (filters are not in the cursor).
     public let parameters: [(name: String, value: String)]
 
+    /// The parameters as JSON text: a resumed walk must send exactly these again.
+    public var fingerprint: String {
+        JSONValue.array(([("page_size", String(pageSize))] + parameters).map { .array([.string($0.name), .string($0.value)]) }).serialized
+    }
+
     public init(path: String, token: Secret?, connector: String?, pageSize: Int, parameters: [(name: String, value: String)] = []) {
         self.path = path
         self.token = token
@@ -75,62 +91,138 @@ public struct ListQuery: Sendable {
     }
 }
 
-/// Talks to the Bindbee API: authentication headers, the page envelope, cursor pagination
-/// and typed errors. One client (one URLSession) serves every pull of a run.
+/// What the requests of one walk cost: attempts beyond the first, throttling, waiting.
+public struct RequestStats: Sendable, Equatable {
+    /// Requests sent, retries included.
+    public var requests = 0
+    /// Requests sent again after a failure.
+    public var retries = 0
+    /// 429 answers received.
+    public var throttled = 0
+    /// Seconds spent waiting: backoff, `Retry-After` and the rate limiter.
+    public var waited = 0.0
+
+    public init() {}
+
+    public mutating func add(_ other: RequestStats) {
+        requests += other.requests
+        retries += other.retries
+        throttled += other.throttled
+        waited += other.waited
+    }
+}
+
+/// Talks to the Bindbee API: authentication headers, the page envelope, cursor pagination,
+/// retries (`RetryPolicy`), the per-token budget (`RateLimiter`) and typed errors. One client
+/// (one URLSession) serves every pull of a run.
 public final class BindbeeClient: Sendable {
     public let baseURL: URL
     private let apiKey: Secret
     private let transport: HTTPTransport
     public let redactor: Redactor
+    public let retryPolicy: RetryPolicy
+    public let rateLimiter: RateLimiter
     /// A walk stops with an error past this many pages instead of looping forever.
     public let maxPages: Int
+    private let sleep: @Sendable (Double) -> Void
 
-    public init(baseURL: URL, apiKey: Secret, transport: HTTPTransport = HTTPTransport(), redactor: Redactor = Redactor(), maxPages: Int = 100_000) {
+    public init(baseURL: URL, apiKey: Secret, transport: HTTPTransport = HTTPTransport(), redactor: Redactor = Redactor(),
+                retryPolicy: RetryPolicy = RetryPolicy(), rateLimiter: RateLimiter = RateLimiter(), maxPages: Int = 100_000,
+                sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.transport = transport
         self.redactor = redactor
+        self.retryPolicy = retryPolicy
+        self.rateLimiter = rateLimiter
         self.maxPages = maxPages
+        self.sleep = sleep
         redactor.register(apiKey)
     }
 
-    /// Fetches one page. `cursor` nil asks for the first page.
-    public func fetchPage(_ query: ListQuery, cursor: String?, pageNumber: Int) throws(APIError) -> ScannedPage {
+    /// Fetches one page, retrying on the same cursor as the policy allows. `cursor` nil asks
+    /// for the first page.
+    public func fetchPage(_ query: ListQuery, cursor: String?, pageNumber: Int, stats: inout RequestStats) throws(APIError) -> ScannedPage {
         let label = RequestLabel(path: query.path, connector: query.connector, page: pageNumber)
         var items: [(name: String, value: String)] = [("page_size", String(query.pageSize))]
         items += query.parameters
         if let cursor { items.append(("cursor", cursor)) }
-        let result = try send(path: query.path, query: items, token: query.token, label: label)
-        do {
-            return try PageScanner.scan(result.body)
-        } catch {
-            throw .invalidPage(redactor.redact(error.message), request: label)
+        return try withRetries(token: query.token, label: label, stats: &stats) { () throws(APIError) -> ScannedPage in
+            let result = try send(path: query.path, query: items, token: query.token, label: label)
+            do throws(PageFormatError) {
+                return try PageScanner.scan(result.body)
+            } catch {
+                throw .invalidPage(redactor.redact(error.message), request: label)
+            }
         }
     }
 
-    /// Follows the cursor from the first page until `cursor: null`, calling `onPage` with each
-    /// page and its number (1-based). A short or empty page is not the end; a repeated cursor
-    /// or more than `maxPages` pages stop the walk with an error.
-    public func walk(_ query: ListQuery, onPage: (ScannedPage, Int) throws -> Void) throws -> Int {
-        var cursor: String?
+    /// Runs `attempt` until it succeeds or the retry policy gives up. Every attempt first
+    /// takes its place in the token's rate budget; a `Retry-After` pauses every pull of the token.
+    func withRetries<T>(token: Secret?, label: RequestLabel, stats: inout RequestStats,
+                        _ attempt: () throws(APIError) -> T) throws(APIError) -> T {
+        let budgetKey = token ?? apiKey
+        var history = RetryPolicy.AttemptHistory()
+        while true {
+            stats.waited += rateLimiter.acquire(budgetKey)
+            history.attempts += 1
+            stats.requests += 1
+            do {
+                return try attempt()
+            } catch {
+                let kind = retryPolicy.classify(error)
+                switch kind {
+                case .throttled(let retryAfter):
+                    if error.status == 429 { stats.throttled += 1 }
+                    if let retryAfter { rateLimiter.pause(budgetKey, seconds: Double(max(0, retryAfter))) }
+                case .transient:
+                    history.failures += 1
+                case .permanent:
+                    throw error
+                }
+                switch retryPolicy.decide(error, history: history, jitter: Double.random(in: 0..<1)) {
+                case .giveUp(let reason):
+                    throw .gaveUp(reason: reason, last: error)
+                case .retry(let delay):
+                    stats.retries += 1
+                    history.waited += delay
+                    // A Retry-After is already a pause in the rate budget, waited out by acquire().
+                    if case .throttled(.some) = kind { continue }
+                    if delay > 0 {
+                        stats.waited += delay
+                        sleep(delay)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Follows the cursor from `start` (nil: the first page) until `cursor: null`, calling
+    /// `onPage` with each page, its number and the cost of fetching it. A short or empty page
+    /// is not the end; a repeated cursor or more than `maxPages` pages stop the walk with an error.
+    public func walk(_ query: ListQuery, from start: String? = nil, firstPageNumber: Int = 1,
+                     onPage: (ScannedPage, Int, RequestStats) throws -> Void) throws -> Int {
+        var cursor = start
         var seen = Set<String>()
-        var pageNumber = 0
+        if let start { seen.insert(start) }
+        var pageNumber = firstPageNumber - 1
         repeat {
             pageNumber += 1
             let label = RequestLabel(path: query.path, connector: query.connector, page: pageNumber)
-            if pageNumber > maxPages { throw APIError.tooManyPages(limit: maxPages, request: label) }
-            let page = try fetchPage(query, cursor: cursor, pageNumber: pageNumber)
-            try onPage(page, pageNumber)
+            if pageNumber - firstPageNumber >= maxPages { throw APIError.tooManyPages(limit: maxPages, request: label) }
+            var stats = RequestStats()
+            let page = try fetchPage(query, cursor: cursor, pageNumber: pageNumber, stats: &stats)
+            try onPage(page, pageNumber, stats)
             if let next = page.cursor {
                 guard seen.insert(next).inserted else { throw APIError.repeatedCursor(request: label) }
             }
             cursor = page.cursor
         } while cursor != nil
-        return pageNumber
+        return pageNumber - firstPageNumber + 1
     }
 
     /// Sends a GET with the API key (and the connector token when given); a non-2xx answer
-    /// becomes `APIError.http` with the server's `detail`.
+    /// becomes `APIError.http` with the server's `detail`. Reads the rate-limit headers.
     public func send(path: String, query: [(name: String, value: String)], token: Secret?, label: RequestLabel) throws(APIError) -> HTTPResult {
         var text = baseURL.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
@@ -147,9 +239,11 @@ public final class BindbeeClient: Sendable {
         } catch {
             throw .transport(TransportError(message: redactor.redact(error.message), isTimeout: error.isTimeout), request: label)
         }
+        rateLimiter.observe(token ?? apiKey, headers: result)
         guard (200..<300).contains(result.status) else {
             let detail = redactor.redact(ErrorDetail.extract(from: result.body))
-            throw .http(status: result.status, detail: detail, request: label, retryAfter: result.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+            throw .http(status: result.status, detail: detail, request: label,
+                        retryAfter: result.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) })
         }
         return result
     }

@@ -39,18 +39,27 @@ public struct HTTPResult: Sendable {
     public let headers: [String: String]
     public let body: [UInt8]
 
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-/// Timeouts for every request. URLSession on Linux truncates fractions of a second and its
-/// request timer covers the whole transfer, so these are whole seconds.
+/// Timeouts for every request, in whole seconds (URLSession on Linux truncates fractions).
 public struct HTTPTimeouts: Sendable, Equatable {
+    /// Time allowed to connect and receive the response headers. URLSession has no separate
+    /// connect timeout, so the transport enforces this one itself.
+    public var connect: Int
+    /// Time allowed for the whole request, body included (URLSession's request timer covers
+    /// the whole transfer on Linux).
     public var request: Int
-    public var resource: Int
 
-    public init(request: Int = 60, resource: Int = 300) {
+    public init(connect: Int = 15, request: Int = 60) {
+        self.connect = connect
         self.request = request
-        self.resource = resource
     }
 }
 
@@ -58,6 +67,12 @@ public struct HTTPTimeouts: Sendable, Equatable {
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let isTimeout: Bool
+
+    public init(message: String, isTimeout: Bool) {
+        self.message = message
+        self.isTimeout = isTimeout
+    }
+
     public var description: String { message }
 }
 
@@ -65,17 +80,21 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 /// call from many Dispatch threads at once. No cache, no cookies, explicit timeouts.
 public final class HTTPTransport: Sendable {
     private let session: URLSession
+    private let delegate: TransferDelegate
+    public let timeouts: HTTPTimeouts
 
     public init(timeouts: HTTPTimeouts = HTTPTimeouts(), maxConnectionsPerHost: Int = 64) {
+        self.timeouts = timeouts
         let configuration = URLSessionConfiguration.ephemeral
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpCookieStorage = nil
         configuration.httpShouldSetCookies = false
         configuration.timeoutIntervalForRequest = TimeInterval(max(1, timeouts.request))
-        configuration.timeoutIntervalForResource = TimeInterval(max(1, timeouts.resource))
+        configuration.timeoutIntervalForResource = TimeInterval(max(1, timeouts.request))
         configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
-        self.session = URLSession(configuration: configuration)
+        delegate = TransferDelegate()
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -85,36 +104,106 @@ public final class HTTPTransport: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let outcome = Locked<Result<HTTPResult, TransportError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { data, response, error in
-            let result: Result<HTTPResult, TransportError>
+        let task = session.dataTask(with: request)
+        let transfer = delegate.register(task)
+        task.resume()
+        // URLSession has no connect timeout: cancel the task if no response has started in time.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(max(1, timeouts.connect))) { [weak task] in
+            if transfer.markConnectTimeoutIfNoResponse() { task?.cancel() }
+        }
+        return try transfer.wait().get()
+    }
+}
+
+/// One transfer's state, filled by the session's delegate queue and awaited by the caller.
+final class Transfer: Sendable {
+    private struct State {
+        var response: HTTPURLResponse?
+        var body = [UInt8]()
+        var connectTimedOut = false
+    }
+
+    private let state = Locked(State())
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Locked<Result<HTTPResult, TransportError>?>(nil)
+
+    func received(_ response: URLResponse) { state.withLock { $0.response = response as? HTTPURLResponse } }
+    func received(_ data: Data) { state.withLock { $0.body.append(contentsOf: data) } }
+
+    /// True when the connect timeout fired before any response: the caller cancels the task.
+    func markConnectTimeoutIfNoResponse() -> Bool {
+        state.withLock { state in
+            guard state.response == nil else { return false }
+            state.connectTimedOut = true
+            return true
+        }
+    }
+
+    func complete(_ error: Error?) {
+        let result: Result<HTTPResult, TransportError> = state.withLock { state in
+            if state.connectTimedOut {
+                return .failure(TransportError(message: "no response within the connect timeout", isTimeout: true))
+            }
             if let error {
                 let nsError = error as NSError
                 let timedOut = nsError.domain == NSURLErrorDomain && nsError.code == NSURLErrorTimedOut
-                result = .failure(TransportError(message: Self.describe(nsError), isTimeout: timedOut))
-            } else if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (key, value) in http.allHeaderFields {
-                    if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
-                }
-                result = .success(HTTPResult(status: http.statusCode, headers: headers, body: data.map { [UInt8]($0) } ?? []))
-            } else {
-                result = .failure(TransportError(message: "no HTTP response", isTimeout: false))
+                return .failure(TransportError(message: HTTPTransport.describe(nsError), isTimeout: timedOut))
             }
-            outcome.withLock { $0 = result }
-            done.signal()
+            guard let http = state.response else {
+                return .failure(TransportError(message: "no HTTP response", isTimeout: false))
+            }
+            var headers: [String: String] = [:]
+            for (key, value) in http.allHeaderFields {
+                if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+            }
+            return .success(HTTPResult(status: http.statusCode, headers: headers, body: state.body))
         }
-        task.resume()
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+        outcome.withLock { $0 = result }
+        done.signal()
     }
 
+    func wait() -> Result<HTTPResult, TransportError> {
+        done.wait()
+        return outcome.withLock { $0! }
+    }
+}
+
+/// Routes URLSession's delegate callbacks to each task's `Transfer`. `@unchecked Sendable`:
+/// its only state is the `Locked` table; URLSession calls it on its own delegate queue.
+final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let transfers = Locked<[Int: Transfer]>([:])
+
+    func register(_ task: URLSessionTask) -> Transfer {
+        let transfer = Transfer()
+        transfers.withLock { $0[task.taskIdentifier] = transfer }
+        return transfer
+    }
+
+    private func transfer(_ task: URLSessionTask) -> Transfer? { transfers.withLock { $0[task.taskIdentifier] } }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        transfer(dataTask)?.received(response)
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        transfer(dataTask)?.received(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        let finished = transfers.withLock { $0.removeValue(forKey: task.taskIdentifier) }
+        finished?.complete(error)
+    }
+}
+
+extension HTTPTransport {
     /// A one-line reason without the URL (the URL carries query values; headers carry secrets).
-    private static func describe(_ error: NSError) -> String {
+    static func describe(_ error: NSError) -> String {
         guard error.domain == NSURLErrorDomain else { return error.localizedDescription }
         switch error.code {
         case NSURLErrorTimedOut: return "the request timed out"
+        case NSURLErrorCancelled: return "the request was cancelled"
         case NSURLErrorCannotConnectToHost: return "could not connect to the server"
         case NSURLErrorNetworkConnectionLost: return "the connection was lost"
         case NSURLErrorCannotFindHost: return "the server's host name could not be resolved"

@@ -69,6 +69,18 @@ struct JSONFieldReader {
         return Int(number)
     }
 
+    func number(_ key: String, range: ClosedRange<Double>) throws(InputError) -> Double? {
+        guard let value = object[key] else { return nil }
+        let number: Double
+        switch value {
+        case .int(let i): number = Double(i)
+        case .double(let d): number = d
+        default: throw fail(key, "expected a number, found \(value.typeName)")
+        }
+        guard range.contains(number) else { throw fail(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(number)") }
+        return number
+    }
+
     func bool(_ key: String) throws(InputError) -> Bool? {
         guard let value = object[key] else { return nil }
         guard case .bool(let flag) = value else { throw fail(key, "expected true or false, found \(value.typeName)") }

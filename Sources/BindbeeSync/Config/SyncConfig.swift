@@ -36,6 +36,10 @@ public struct SyncConfig: Sendable {
     /// Pulls running at once.
     public var concurrency: Int
     public var timeouts: HTTPTimeouts
+    public var retry: RetryPolicy
+    /// Requests allowed per connector token in `rateLimitWindow` seconds (Bindbee: 200 per 60).
+    public var rateLimit: Int
+    public var rateLimitWindow: Double
     /// A walk longer than this many pages stops with an error.
     public var maxPages: Int
     /// The file it came from, for messages.
@@ -45,13 +49,17 @@ public struct SyncConfig: Sendable {
     public static let defaultConcurrency = 4
 
     public init(endpoint: APIEndpoint, apiKey: Secret?, connectors: [ConnectorConfig], pageSize: Int = defaultPageSize,
-                concurrency: Int = defaultConcurrency, timeouts: HTTPTimeouts = HTTPTimeouts(), maxPages: Int = 100_000, source: String = "<config>") {
+                concurrency: Int = defaultConcurrency, timeouts: HTTPTimeouts = HTTPTimeouts(), retry: RetryPolicy = RetryPolicy(),
+                rateLimit: Int = 200, rateLimitWindow: Double = 60, maxPages: Int = 100_000, source: String = "<config>") {
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.connectors = connectors
         self.pageSize = pageSize
         self.concurrency = concurrency
         self.timeouts = timeouts
+        self.retry = retry
+        self.rateLimit = rateLimit
+        self.rateLimitWindow = rateLimitWindow
         self.maxPages = maxPages
         self.source = source
     }
@@ -72,8 +80,8 @@ public enum ConfigLoader {
     public static func parse(_ json: JSONValue, source: String, environment: [String: String],
                              catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
         let root = try JSONFieldReader(source: source, path: "", value: json)
-        try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size",
-                                              "concurrency", "request_timeout_seconds", "max_pages"])
+        try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size", "concurrency",
+                                              "request_timeout_seconds", "connect_timeout_seconds", "max_pages", "retry", "rate_limit"])
         let endpoint: APIEndpoint
         switch (try root.string("base_url"), try root.nested("sandbox")) {
         case (.some, .some):
@@ -107,11 +115,28 @@ public enum ConfigLoader {
             }
             connectors.append(connector)
         }
+        var retry = RetryPolicy()
+        if let reader = try root.nested("retry") {
+            try reader.rejectUnknownKeys(allowed: ["base_delay_seconds", "max_delay_seconds", "max_attempts", "max_wait_seconds"])
+            retry.baseDelay = try reader.number("base_delay_seconds", range: 0...60) ?? retry.baseDelay
+            retry.maxDelay = try reader.number("max_delay_seconds", range: 0...3600) ?? retry.maxDelay
+            retry.maxAttempts = try reader.int("max_attempts", range: 1...100) ?? retry.maxAttempts
+            retry.maxTotalWait = try reader.number("max_wait_seconds", range: 0...86_400) ?? retry.maxTotalWait
+        }
+        var rateLimit = 200
+        var rateLimitWindow = 60.0
+        if let reader = try root.nested("rate_limit") {
+            try reader.rejectUnknownKeys(allowed: ["requests", "per_seconds"])
+            rateLimit = try reader.int("requests", range: 1...100_000) ?? rateLimit
+            rateLimitWindow = try reader.number("per_seconds", range: 0.001...3600) ?? rateLimitWindow
+        }
         return SyncConfig(
             endpoint: endpoint, apiKey: apiKey, connectors: connectors,
             pageSize: try root.int("page_size", range: 1...200) ?? SyncConfig.defaultPageSize,
             concurrency: try root.int("concurrency", range: 1...64) ?? SyncConfig.defaultConcurrency,
-            timeouts: HTTPTimeouts(request: try root.int("request_timeout_seconds", range: 1...3600) ?? 60),
+            timeouts: HTTPTimeouts(connect: try root.int("connect_timeout_seconds", range: 1...600) ?? 15,
+                                   request: try root.int("request_timeout_seconds", range: 1...3600) ?? 60),
+            retry: retry, rateLimit: rateLimit, rateLimitWindow: rateLimitWindow,
             maxPages: try root.int("max_pages", range: 1...10_000_000) ?? 100_000,
             source: source)
     }

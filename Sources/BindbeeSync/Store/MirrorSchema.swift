@@ -12,7 +12,24 @@ public enum MirrorSchema {
     public static let deletedAtColumn = "_deleted_at"
 
     /// The schema version this build writes. Older databases are migrated forward.
-    public static let version = 1
+    public static var version: Int { migrations(.shared).last!.version }
+
+    /// One step of the schema's history, applied once, in order, inside the opening transaction.
+    public struct Migration: Sendable {
+        public let version: Int
+        public let description: String
+        public let statements: [String]
+    }
+
+    /// Every migration, oldest first. Never edit a released one: add the next.
+    public static func migrations(_ catalog: ModelCatalog) -> [Migration] {
+        [
+            Migration(version: 1, description: "mirror tables for the \(catalog.models.count) list models",
+                      statements: catalog.models.map(createTable(for:))),
+            Migration(version: 2, description: "_sync_state: each pull's walk position, for resuming after a crash",
+                      statements: [syncStateDDL]),
+        ]
+    }
 
     /// `"name"` with embedded quotes doubled: safe for any field name (`order`, `type`, `user`).
     public static func quote(_ identifier: String) -> String {
@@ -48,6 +65,28 @@ public enum MirrorSchema {
             ON CONFLICT (\(quote(connectorColumn)), \(quote("id"))) DO UPDATE SET \(updates.joined(separator: ", "))
             """
     }
+
+    /// Per (connector, model): where the current walk over its pages stands. The cursor is
+    /// written in the same transaction as the page it follows, so after a crash the walk
+    /// resumes exactly after the last committed page. `walk_started_at` survives a resume:
+    /// every row the walk wrote has `_synced_at` at or after it, which is what lets a complete
+    /// walk tell which live rows it did not see.
+    static let syncStateDDL = """
+        CREATE TABLE "_sync_state" (
+          "connector" TEXT NOT NULL,
+          "model" TEXT NOT NULL,
+          "walk_status" TEXT NOT NULL,
+          "walk_started_at" TEXT NOT NULL,
+          "walk_params" TEXT NOT NULL,
+          "walk_cursor" TEXT,
+          "walk_pages" INTEGER NOT NULL DEFAULT 0,
+          "walk_records" INTEGER NOT NULL DEFAULT 0,
+          "last_completed_at" TEXT,
+          "last_error" TEXT,
+          "updated_at" TEXT NOT NULL,
+          PRIMARY KEY ("connector", "model")
+        )
+        """
 
     /// Tables that hold the mirror's own bookkeeping.
     public static let bookkeepingDDL = """

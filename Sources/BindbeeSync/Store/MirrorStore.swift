@@ -10,8 +10,8 @@ import Foundation
 public final class MirrorStore: @unchecked Sendable {
     public let path: String
     public let catalog: ModelCatalog
-    private let database: SQLiteDatabase
-    private let queue = DispatchQueue(label: "bindbee-sync.mirror-store")
+    let database: SQLiteDatabase
+    let queue = DispatchQueue(label: "bindbee-sync.mirror-store")
     private var binders: [String: RecordBinder] = [:]
 
     /// Opens or creates the mirror at `path`, creating every table of the catalog and applying
@@ -26,25 +26,25 @@ public final class MirrorStore: @unchecked Sendable {
     private func migrate() throws {
         try database.transaction {
             try database.execute(MirrorSchema.bookkeepingDDL)
-            let applied = try database.scalar("SELECT MAX(version) FROM _schema_migrations")?.integer ?? 0
+            let applied = Int(try database.scalar("SELECT MAX(version) FROM _schema_migrations")?.integer ?? 0)
             if applied > MirrorSchema.version {
-                throw MirrorStoreError.newerSchema(path: path, found: Int(applied), supported: MirrorSchema.version)
+                throw MirrorStoreError.newerSchema(path: path, found: applied, supported: MirrorSchema.version)
             }
-            if applied < 1 {
-                for model in catalog.models {
-                    try database.execute(MirrorSchema.createTable(for: model))
-                }
+            for migration in MirrorSchema.migrations(catalog) where migration.version > applied {
+                for statement in migration.statements { try database.execute(statement) }
                 try database.query(
                     "INSERT INTO _schema_migrations (version, applied_at, description) VALUES (?, ?, ?)",
-                    [.integer(1), .text(Timestamp.now()), .text("mirror tables for the \(catalog.models.count) list models")])
+                    [.integer(Int64(migration.version)), .text(Timestamp.now()), .text(migration.description)])
             }
         }
     }
 
-    /// Upserts every record of `page` into `model`'s table for `connector`, in one transaction.
-    /// Returns the number of records written. Nothing of the page is written if any fails.
+    /// Upserts every record of `page` into `model`'s table for `connector`, in one transaction
+    /// that also records the walk's new position (`walk`), so a crash at any moment leaves
+    /// the rows and the cursor to resume from in agreement. Returns the records written.
     @discardableResult
-    public func write(page: ScannedPage, model: ModelSpec, connector: String, syncedAt: String = Timestamp.now()) throws -> Int {
+    public func write(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition? = nil,
+                      syncedAt: String = Timestamp.now()) throws -> Int {
         try queue.sync {
             let binder = binder(for: model)
             let statement = try database.statement(MirrorSchema.upsert(for: model))
@@ -57,6 +57,9 @@ public final class MirrorStore: @unchecked Sendable {
                         try statement.bind(.text(syncedAt), at: binder.syncedAtParameter)
                         try statement.run()
                     }
+                }
+                if let walk {
+                    try advance(walk, to: page.cursor, records: page.items.count, at: syncedAt)
                 }
                 return page.items.count
             }

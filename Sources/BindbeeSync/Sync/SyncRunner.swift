@@ -10,8 +10,13 @@ public struct PullResult: Sendable {
     public let connector: String
     public let model: ModelSpec
     public let status: Status
+    /// Pages and records fetched and committed by this run (a resumed walk's earlier pages excluded).
     public let pages: Int
     public let records: Int
+    /// What the requests cost: retries, 429s, waiting.
+    public let requests: RequestStats
+    /// The page a resumed walk continued from (nil: started at the first page).
+    public let resumedAtPage: Int?
     public let seconds: Double
     /// Why it failed or was skipped (already redacted).
     public let error: String?
@@ -57,7 +62,8 @@ public final class SyncRunner: Sendable {
                     let result: PullResult
                     if let reason = refused.withLock({ $0[plan.connector.name] }) {
                         result = PullResult(connector: plan.connector.name, model: plan.model, status: .skipped, pages: 0, records: 0,
-                                            seconds: 0, error: "skipped: an earlier pull of this connector was refused (\(reason))")
+                                            requests: RequestStats(), resumedAtPage: nil, seconds: 0,
+                                            error: "skipped: an earlier pull of this connector was refused (\(reason))")
                     } else {
                         result = self.pull(plan) { status in
                             refused.withLock { $0[plan.connector.name] = $0[plan.connector.name] ?? "HTTP \(status)" }
@@ -76,25 +82,51 @@ public final class SyncRunner: Sendable {
         let started = DispatchTime.now()
         var pages = 0
         var records = 0
+        var requests = RequestStats()
+        var resumedAtPage: Int?
         let query = ListQuery(path: plan.model.path, token: plan.connector.token, connector: plan.connector.name, pageSize: pageSize)
-        log.info("pull started", fields + [("mode", plan.mode.rawValue)])
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
-        do {
-            _ = try client.walk(query) { page, _ in
-                records += try store.write(page: page, model: plan.model, connector: plan.connector.name)
+        func walk(from position: WalkPosition) throws {
+            _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, _, cost in
+                requests.add(cost)
+                records += try store.write(page: page, model: plan.model, connector: plan.connector.name, walk: position)
                 pages += 1
+            }
+        }
+        var position: WalkPosition?
+        do {
+            var current = try store.beginWalk(connector: plan.connector.name, model: plan.model, parameters: query.fingerprint)
+            position = current
+            if current.isResumed {
+                resumedAtPage = current.pages + 1
+                log.info("pull resumed", fields + [("page", String(current.pages + 1)), ("records_before", String(current.records))])
+            } else {
+                log.info("pull started", fields + [("mode", plan.mode.rawValue)])
+            }
+            do {
+                try walk(from: current)
+            } catch let error as APIError where current.isResumed && pages == 0 && error.refusesRequest {
+                log.warning("the stored cursor was refused; the pull starts over from its first page",
+                            fields + [("error", client.redactor.redact("\(error)"))])
+                current = try store.restartWalk(current)
+                position = current
+                resumedAtPage = nil
+                try walk(from: current)
             }
             let elapsed = seconds()
             log.info("pull finished", fields + [("pages", String(pages)), ("records", String(records)),
+                                                 ("retries", String(requests.retries)), ("throttled", String(requests.throttled)),
                                                  ("seconds", String(format: "%.2f", elapsed))])
-            return PullResult(connector: plan.connector.name, model: plan.model, status: .succeeded, pages: pages,
-                              records: records, seconds: elapsed, error: nil)
+            return PullResult(connector: plan.connector.name, model: plan.model, status: .succeeded, pages: pages, records: records,
+                              requests: requests, resumedAtPage: resumedAtPage, seconds: elapsed, error: nil)
         } catch {
             if let apiError = error as? APIError, apiError.isAuthFailure, let status = apiError.status { onAuthFailure(status) }
             let message = client.redactor.redact("\(error)")
-            log.error("pull failed", fields + [("pages", String(pages)), ("records", String(records)), ("error", message)])
-            return PullResult(connector: plan.connector.name, model: plan.model, status: .failed, pages: pages,
-                              records: records, seconds: seconds(), error: message)
+            if let position { try? store.recordWalkFailure(position, error: message) }
+            log.error("pull failed", fields + [("pages", String(pages)), ("records", String(records)),
+                                               ("retries", String(requests.retries)), ("error", message)])
+            return PullResult(connector: plan.connector.name, model: plan.model, status: .failed, pages: pages, records: records,
+                              requests: requests, resumedAtPage: resumedAtPage, seconds: seconds(), error: message)
         }
     }
 }
@@ -118,15 +150,17 @@ public struct RunReport: Sendable {
     public func summary() -> String {
         var lines: [String] = []
         let connectors = Array(Set(results.map(\.connector))).sorted()
-        let header = ["connector", "pulls", "ok", "failed", "pages", "records"]
+        let header = ["connector", "pulls", "ok", "failed", "pages", "records", "retries", "429s"]
         var rows: [[String]] = []
         for connector in connectors {
             let mine = results.filter { $0.connector == connector }
             rows.append([connector, String(mine.count), String(mine.filter { $0.status == .succeeded }.count),
                          String(mine.filter { $0.status != .succeeded }.count),
-                         String(mine.reduce(0) { $0 + $1.pages }), String(mine.reduce(0) { $0 + $1.records })])
+                         String(mine.reduce(0) { $0 + $1.pages }), String(mine.reduce(0) { $0 + $1.records }),
+                         String(mine.reduce(0) { $0 + $1.requests.retries }), String(mine.reduce(0) { $0 + $1.requests.throttled })])
         }
-        rows.append(["total", String(results.count), String(succeeded.count), String(unsuccessful.count), String(pages), String(records)])
+        rows.append(["total", String(results.count), String(succeeded.count), String(unsuccessful.count), String(pages), String(records),
+                     String(results.reduce(0) { $0 + $1.requests.retries }), String(results.reduce(0) { $0 + $1.requests.throttled })])
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func format(_ row: [String]) -> String {
             row.enumerated().map { i, cell in
