@@ -9,17 +9,30 @@ import Glibc
 /// `bindbee-sync sandbox`: serves the embedded imitation of the Bindbee API on 127.0.0.1 until
 /// interrupted, so the worker (or curl) can be pointed at it like at the real API.
 enum SandboxCommand {
-    static let spec = ArgumentSpec(command: "sandbox", valueOptions: ["--port", "--seed"])
+    static let spec = ArgumentSpec(command: "sandbox",
+                                   valueOptions: ["--port", "--seed", "--rate-limit", "--faults", "--fault-seed", "--stall-seconds"])
 
     static let help = """
-        Usage: bindbee-sync sandbox [--port N] [--seed N]
+        Usage: bindbee-sync sandbox [--port N] [--seed N] [--rate-limit N]
+                                    [--faults KIND=RATE,...] [--fault-seed N] [--stall-seconds S]
 
         Serves an imitation of the Bindbee API on http://127.0.0.1:PORT (loopback only) with
         deterministic demo data, until interrupted (Ctrl-C or SIGTERM).
 
-          --port N    TCP port, 0 for any free one (default 8080)
-          --seed N    data seed (default 1); the same seed always serves the same data
-          --help      this text
+          --port N           TCP port, 0 for any free one (default 8080)
+          --seed N           data seed (default 1); the same seed always serves the same data
+          --rate-limit N     requests per minute per connector token (default 200, as Bindbee)
+          --faults LIST      inject faults into the list endpoints, e.g. 500=0.05,reset=0.02 or
+                             all=0.2 (every kind, rates adding up to 0.2; later entries override).
+                             Kinds: 500 (JSON error), 502 (HTML from a gateway), 503 (with
+                             Retry-After 0-2 s), reset (headers, then a TCP reset), truncate (200
+                             with a cut JSON body), stall (no answer for --stall-seconds), 429 (a
+                             burst of 1-4 with Retry-After 0-3 s), short (a page with fewer items
+                             and a cursor). Rates are 0 to 1 and add up to at most 1. At most 3
+                             faults in a row hit the same request.
+          --fault-seed N     fault seed (default 1); the same seed fails the same requests
+          --stall-seconds S  how long a stall holds a request (default 5)
+          --help             this text
 
         The API key and the demo connectors' tokens are in config/sandbox-server.json, a config
         that points the worker at this server: bindbee-sync run --config config/sandbox-server.json --db FILE
@@ -28,6 +41,8 @@ enum SandboxCommand {
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
         let port: Int
         let seed: Int
+        let rateLimit: Int
+        let faults: FaultPlan
         do {
             let parsed = try ParsedArguments.parse(arguments, spec: spec)
             if parsed.has("--help") {
@@ -36,18 +51,25 @@ enum SandboxCommand {
             }
             port = try parsed.int("--port", range: 0...65535, command: "sandbox") ?? 8080
             seed = try parsed.int("--seed", range: 0...Int(Int32.max), command: "sandbox") ?? 1
+            rateLimit = try parsed.int("--rate-limit", range: 1...1_000_000, command: "sandbox") ?? 200
+            faults = try faultPlan(parsed)
         } catch {
             output.err("error: \(error)\nRun 'bindbee-sync sandbox --help' for usage.")
             return ExitCode.badInput
         }
         let sandbox: Sandbox
         do {
-            sandbox = try Sandbox(seed: UInt64(seed), port: UInt16(port))
+            sandbox = try Sandbox(options: Sandbox.Options(seed: UInt64(seed), port: UInt16(port), rateLimit: rateLimit,
+                                                           faults: faults))
         } catch {
             output.err("error: cannot start the sandbox on port \(port): \(error)")
             return ExitCode.failed
         }
         output.out("sandbox listening on \(sandbox.baseURL.absoluteString) (seed \(seed)); Ctrl-C stops it")
+        let plan = sandbox.faultPlan
+        if !plan.isEmpty {
+            output.out("  faults \(plan.summary) (fault seed \(plan.seed), stalls of \(plan.stallSeconds) s)")
+        }
         for connector in sandbox.connectors {
             output.out("  connector \(connector.name) (\(connector.category.rawValue))")
         }
@@ -64,5 +86,28 @@ enum SandboxCommand {
         sandbox.stop()
         output.out("sandbox stopped")
         return ExitCode.ok
+    }
+
+    /// `--faults`, `--fault-seed` and `--stall-seconds` as a plan; the seed and the stall
+    /// length without `--faults` are accepted but change nothing.
+    private static func faultPlan(_ parsed: ParsedArguments) throws(InputError) -> FaultPlan {
+        let source = "bindbee-sync sandbox"
+        var plan = FaultPlan.none
+        if let text = parsed.value("--faults") {
+            do {
+                plan = try FaultPlan.parse(text)
+            } catch {
+                throw InputError(source: source, field: "--faults", error.description)
+            }
+        }
+        plan.seed = UInt64(try parsed.int("--fault-seed", range: 0...Int.max, command: "sandbox") ?? 1)
+        if let text = parsed.value("--stall-seconds") {
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 3600 else {
+                throw InputError(source: source, field: "--stall-seconds",
+                                 "expected seconds from 0 (exclusive) to 3600, found \"\(text)\"")
+            }
+            plan.stallSeconds = seconds
+        }
+        return plan
     }
 }

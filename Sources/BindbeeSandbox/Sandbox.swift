@@ -5,6 +5,11 @@ import Foundation
 /// and the `HTTPServer` carrying it. This is what the CLI's `sandbox` command and the tests
 /// start; each instance is independent (its own port, data, counters and rate limits).
 ///
+/// Faults (`Options.faults`) are decided per request from (fault seed, connector token or API
+/// key, path, cursor position, other query parameters, attempt number of that request), never
+/// from arrival order, so concurrency does not change which requests fail; at most
+/// `FaultPlan.maxConsecutiveFaults` in a row hit one request.
+///
 /// Call `stop()` when done (deinit also stops it).
 public final class Sandbox: Sendable {
     /// Everything that shapes a sandbox; the defaults are the demo.
@@ -22,11 +27,16 @@ public final class Sandbox: Sendable {
         public var clock: SandboxClock
         /// Idle keep-alive connections are closed after this many seconds.
         public var idleTimeout: Double
+        /// What to inject (nothing by default).
+        public var faults: FaultPlan
+        /// See `SandboxAPI.Options.earlyRequestGrace`.
+        public var earlyRequestGrace: Double
 
         public init(seed: UInt64 = 1, connectors: [SandboxConnector] = SandboxConnector.demo,
                     now: SandboxTimestamp = .defaultNow, apiKey: String = sandboxDefaultAPIKey, port: UInt16 = 0,
                     rateLimit: Int = 200, rateLimitWindowSeconds: Double = 60,
-                    clock: @escaping SandboxClock = systemClock, idleTimeout: Double = 30) {
+                    clock: @escaping SandboxClock = systemClock, idleTimeout: Double = 30, faults: FaultPlan = .none,
+                    earlyRequestGrace: Double = 0.25) {
             self.seed = seed
             self.connectors = connectors
             self.now = now
@@ -36,6 +46,8 @@ public final class Sandbox: Sendable {
             self.rateLimitWindowSeconds = rateLimitWindowSeconds
             self.clock = clock
             self.idleTimeout = idleTimeout
+            self.faults = faults
+            self.earlyRequestGrace = earlyRequestGrace
         }
     }
 
@@ -57,7 +69,8 @@ public final class Sandbox: Sendable {
     public init(dataset: SandboxDataset, options: Options = Options()) throws(HTTPServerError) {
         let api = SandboxAPI(dataset: dataset, options: SandboxAPI.Options(
             apiKey: options.apiKey, rateLimit: options.rateLimit,
-            rateLimitWindowSeconds: options.rateLimitWindowSeconds, clock: options.clock))
+            rateLimitWindowSeconds: options.rateLimitWindowSeconds, clock: options.clock, faults: options.faults,
+            earlyRequestGrace: options.earlyRequestGrace))
         self.api = api
         self.server = try HTTPServer(configuration: HTTPServer.Configuration(port: options.port,
                                                                               idleTimeout: options.idleTimeout),
@@ -83,6 +96,15 @@ public final class Sandbox: Sendable {
     public var httpCounters: HTTPServerCounters { server.counters }
 
     public var apiCounters: SandboxAPICounters { api.counters }
+
+    /// The faults this sandbox injects.
+    public var faultPlan: FaultPlan { api.faultPlan }
+
+    /// Refuses every cursor issued so far with `400 {"detail": "Cursor expired"}` (see
+    /// `SandboxAPI.expireCursors()`).
+    public func expireCursors() {
+        api.expireCursors()
+    }
 
     /// Stops the server and waits for its connections to close. Idempotent.
     public func stop() {

@@ -2,35 +2,58 @@
 /// "after the record with this `modified_at` and `id`", so a walk stays correct when records
 /// change between pages.
 ///
-/// Bytes: nonce(3) version(1) scope(2) modified_at ms(8) id(16) check(2) = 32, which encodes
-/// to 44 characters ending in one `=`. The nonce is chosen so its four characters always
-/// include `+` and `/`: a client that forgets to percent-encode the cursor gets a space back
-/// from form decoding and a 400 for it. `scope` ties the cursor to one connector and endpoint.
+/// Bytes: nonce(3) generation(1) scope(2) modified_at ms(8) id(16) check(2) = 32, which
+/// encodes to 44 characters ending in one `=`. The nonce is chosen so its four characters
+/// always include `+` and `/`: a client that forgets to percent-encode the cursor gets a space
+/// back from form decoding and a 400 for it. `scope` ties the cursor to one connector and
+/// endpoint. The generation byte is 1 + the API's cursor generation, which
+/// `SandboxAPI.expireCursors()` moves on: cursors of an earlier generation are expired.
 struct PageCursor: Equatable {
     let scope: UInt16
     let modifiedAt: SandboxTimestamp
     let id: String
 
-    private static let version: UInt8 = 1
     private static let byteCount = 32
+    /// Generations count modulo this, so the generation byte (1 + generation) is never 0.
+    static let generations = 255
+    private static let startID = "00000000-0000-0000-0000-000000000000"
+
+    /// What a cursor text turned out to be.
+    enum Reading: Equatable {
+        case valid(PageCursor)
+        /// Well-formed and of this scope, but issued before the last `expireCursors()`.
+        case expired
+        case invalid
+    }
 
     /// Scope of an endpoint for one caller (connector name or API key category).
     static func scope(_ parts: String...) -> UInt16 {
         UInt16(truncatingIfNeeded: KeyedRandom.fnv1a(parts.joined(separator: "\u{1F}")))
     }
 
-    /// The cursor text; `nonceSeed` makes the nonce deterministic.
-    func encoded(nonceSeed: UInt64) -> String {
+    /// The position before the first record, for a page that served nothing from the start.
+    static func start(scope: UInt16) -> PageCursor {
+        PageCursor(scope: scope, modifiedAt: SandboxTimestamp(millisecondsSince1970: .min), id: startID)
+    }
+
+    /// The position as text, for fault decisions: equal positions give equal keys.
+    var positionKey: String {
+        self == Self.start(scope: scope) ? "start" : "\(modifiedAt.millisecondsSince1970)/\(id)"
+    }
+
+    /// The cursor text; `nonceSeed` makes the nonce deterministic. `variant` > 0 picks another
+    /// nonce for the same position, different from those of every smaller variant.
+    func encoded(nonceSeed: UInt64, generation: Int, variant: Int = 0) -> String {
         var random = KeyedRandom(seed: nonceSeed, String(scope), id, "cursor")
-        // Four sextets: 62 ('+') and 63 ('/') at random places, two random others.
-        var sextets = [UInt8(62), UInt8(63), UInt8(random.below(64)), UInt8(random.below(64))]
-        for i in stride(from: 3, to: 0, by: -1) { sextets.swapAt(i, random.below(i + 1)) }
-        var bytes: [UInt8] = [
-            sextets[0] << 2 | sextets[1] >> 4,
-            (sextets[1] & 0x0F) << 4 | sextets[2] >> 2,
-            (sextets[2] & 0x03) << 6 | sextets[3],
-            Self.version, UInt8(scope >> 8), UInt8(scope & 0xFF),
-        ]
+        var nonce = Self.nonce(&random)
+        if variant > 0 {
+            var used: Set<[UInt8]> = [nonce]
+            var stream = random.derived("variant")
+            for _ in 0..<variant {
+                repeat { nonce = Self.nonce(&stream) } while !used.insert(nonce).inserted
+            }
+        }
+        var bytes = nonce + [UInt8(generation % Self.generations + 1), UInt8(scope >> 8), UInt8(scope & 0xFF)]
         let millis = UInt64(bitPattern: modifiedAt.millisecondsSince1970)
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: millis >> UInt64(shift))) }
         bytes += Self.uuidBytes(id) ?? [UInt8](repeating: 0, count: 16)
@@ -39,17 +62,29 @@ struct PageCursor: Equatable {
         return Base64.encode(bytes)
     }
 
-    /// Reads a cursor issued for `scope`; nil for anything else (garbled, truncated, a `+`
-    /// turned into a space, or a cursor of another endpoint or connector).
-    static func decode(_ text: String, scope: UInt16) -> PageCursor? {
-        guard let bytes = Base64.decode(text), bytes.count == byteCount, bytes[3] == version else { return nil }
+    /// Four sextets: 62 ('+') and 63 ('/') at random places, two random others; as 3 bytes.
+    private static func nonce(_ random: inout KeyedRandom) -> [UInt8] {
+        var sextets = [UInt8(62), UInt8(63), UInt8(random.below(64)), UInt8(random.below(64))]
+        for i in stride(from: 3, to: 0, by: -1) { sextets.swapAt(i, random.below(i + 1)) }
+        return [
+            sextets[0] << 2 | sextets[1] >> 4,
+            (sextets[1] & 0x0F) << 4 | sextets[2] >> 2,
+            (sextets[2] & 0x03) << 6 | sextets[3],
+        ]
+    }
+
+    /// Reads a cursor issued for `scope` in `generation`. Anything garbled, truncated, with a
+    /// `+` turned into a space, or of another endpoint or connector is invalid.
+    static func decode(_ text: String, scope: UInt16, generation: Int) -> Reading {
+        guard let bytes = Base64.decode(text), bytes.count == byteCount, bytes[3] != 0 else { return .invalid }
         let check = UInt16(truncatingIfNeeded: KeyedRandom.fnv1a(bytes: bytes[0..<30]))
-        guard bytes[30] == UInt8(check >> 8), bytes[31] == UInt8(check & 0xFF) else { return nil }
-        guard UInt16(bytes[4]) << 8 | UInt16(bytes[5]) == scope else { return nil }
+        guard bytes[30] == UInt8(check >> 8), bytes[31] == UInt8(check & 0xFF) else { return .invalid }
+        guard UInt16(bytes[4]) << 8 | UInt16(bytes[5]) == scope else { return .invalid }
+        guard Int(bytes[3]) == generation % generations + 1 else { return .expired }
         var millis: UInt64 = 0
         for b in bytes[6..<14] { millis = millis << 8 | UInt64(b) }
-        return PageCursor(scope: scope, modifiedAt: SandboxTimestamp(millisecondsSince1970: Int64(bitPattern: millis)),
-                          id: KeyedRandom.uuidText(Array(bytes[14..<30])))
+        return .valid(PageCursor(scope: scope, modifiedAt: SandboxTimestamp(millisecondsSince1970: Int64(bitPattern: millis)),
+                                 id: KeyedRandom.uuidText(Array(bytes[14..<30]))))
     }
 
     static func uuidBytes(_ uuid: String) -> [UInt8]? {

@@ -43,6 +43,11 @@ struct KeyedRandom {
         range.lowerBound + below(range.upperBound - range.lowerBound + 1)
     }
 
+    /// Uniform in `0 ..< 1`, from the top 53 bits.
+    mutating func unit() -> Double {
+        Double(next() >> 11) / Double(UInt64(1) << 53)
+    }
+
     /// True with probability `percent`/100.
     mutating func chance(_ percent: Int) -> Bool {
         below(100) < percent

@@ -116,11 +116,20 @@ public struct HTTPRequest: Sendable {
 }
 
 /// How the server should misbehave while writing one response: the seam for fault injection.
-/// Only `.none` exists today; later cases (close after the headers, stall, truncate the body)
-/// are applied where `HTTPServer` writes responses, so handlers can ask for them per request.
+/// Handlers ask for it per response; `HTTPServer` applies it where it writes responses, so
+/// the misbehaviour is real on the wire (a reset is a TCP RST, a stall a silent socket).
 public enum HTTPFault: Sendable, Equatable {
     /// Write the response normally.
     case none
+    /// Write the status line and headers (with the full `Content-Length`), then close the
+    /// connection with a TCP reset (SO_LINGER 0) instead of sending the body.
+    case resetAfterHeaders
+    /// Send only the first `bytes` bytes of the body, with `Content-Length: bytes`: the
+    /// framing is valid, the content is cut. The connection stays usable.
+    case truncateBody(bytes: Int)
+    /// Write nothing for `seconds` (less if the peer closes or the server stops), then close
+    /// the connection.
+    case stall(seconds: Double)
 }
 
 /// A response a handler returns; the server adds `Content-Length` and `Connection`.
@@ -168,6 +177,7 @@ public struct HTTPResponse: Sendable {
         case 431: return "Request Header Fields Too Large"
         case 500: return "Internal Server Error"
         case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
         case 503: return "Service Unavailable"
         case 505: return "HTTP Version Not Supported"
         default: return "Status \(status)"

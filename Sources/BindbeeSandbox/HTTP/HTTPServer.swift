@@ -31,7 +31,8 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
 /// One thread accepts; each connection is served on its own serial Dispatch queue with
 /// blocking reads and one read buffer (pipelined requests wait in it). Connections are
 /// keep-alive unless the client says `Connection: close` or speaks HTTP/1.0 without
-/// `keep-alive`. The server starts listening in `init`; `stop()` shuts everything down.
+/// `keep-alive`. A response's `HTTPFault` is applied where the response is written. The
+/// server starts listening in `init`; `stop()` shuts everything down (stalls included).
 /// Do not call `stop()` from inside a handler: it waits for the handler's connection.
 public final class HTTPServer: Sendable {
     /// Listening and per-connection limits.
@@ -226,15 +227,18 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Writes a response; false when the peer is gone or the fault says to drop the connection.
+    /// Writes a response, applying its fault; false when the peer is gone or the fault says
+    /// to drop the connection.
     private func write(_ response: HTTPResponse, to fd: Int32, keepAlive: Bool, headOnly: Bool,
                        http10: Bool = false) -> Bool {
+        var body = response.body[...]
+        if case .truncateBody(let bytes) = response.fault { body = body.prefix(max(0, bytes)) }
         var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n"
         for (name, value) in response.headers
         where !HTTPHeaders.sameName(name, "Content-Length") && !HTTPHeaders.sameName(name, "Connection") {
             head += "\(name): \(value)\r\n"
         }
-        head += "Content-Length: \(response.body.count)\r\n"
+        head += "Content-Length: \(body.count)\r\n"
         if !keepAlive {
             head += "Connection: close\r\n"
         } else if http10 {
@@ -242,10 +246,36 @@ public final class HTTPServer: Sendable {
         }
         head += "\r\n"
         switch response.fault {
-        case .none:
+        case .none, .truncateBody:
             var bytes = Array(head.utf8)
-            if !headOnly { bytes += response.body }
+            if !headOnly { bytes += body }
             return sendAll(fd, bytes[...])
+        case .resetAfterHeaders:
+            if sendAll(fd, Array(head.utf8)[...]) {
+                // Linger 0: the close() that follows sends RST and drops anything unsent.
+                var option = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+            }
+            return false
+        case .stall(let seconds):
+            hold(fd, seconds: seconds)
+            return false
+        }
+    }
+
+    /// Waits up to `seconds` without answering; returns early when the peer closes its side or
+    /// `stop()` shuts the connection down (both wake `poll`, so a stall never delays a stop).
+    private func hold(_ fd: Int32, seconds: Double) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { return }
+            let milliseconds = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+            // POLLRDHUP (0x2000, Linux; Glibc's module leaves it out): the peer closed its side.
+            // POLLHUP/POLLERR, always reported: shut down by stop(), or reset.
+            var entry = pollfd(fd: fd, events: 0x2000, revents: 0)
+            let ready = poll(&entry, 1, milliseconds)
+            if ready > 0 || (ready < 0 && errno != EINTR) { return }
         }
     }
 

@@ -21,6 +21,15 @@ struct RawResponse {
     var closes: Bool { headers["Connection"]?.lowercased() == "close" }
 }
 
+/// How a read off the wire ended.
+enum WireOutcome {
+    case response(RawResponse)
+    /// The status line and headers arrived, then the connection ended before the body did.
+    case cutAfterHead(status: Int, headers: HTTPHeaders, bodyBytes: Int, reset: Bool)
+    /// The connection ended (reset: by a TCP RST) before any byte of a response.
+    case closed(reset: Bool)
+}
+
 /// A blocking HTTP/1.1 client over one TCP connection, so tests control exactly what goes on
 /// the wire (pipelining, keep-alive, malformed requests) and see exactly what comes back.
 /// Used by one test at a time; not shared between threads.
@@ -78,10 +87,21 @@ final class RawHTTPClient {
 
     /// Reads one response (Content-Length framed). `headOnly` for responses to HEAD.
     func readResponse(headOnly: Bool = false) throws -> RawResponse {
+        switch try readOutcome(headOnly: headOnly) {
+        case .response(let response): return response
+        case .cutAfterHead(let status, _, let bodyBytes, let reset):
+            throw ClientError(description: "\(status) cut after \(bodyBytes) body bytes (\(reset ? "reset" : "closed"))")
+        case .closed(let reset): throw ClientError(description: "connection \(reset ? "reset" : "closed") by server")
+        }
+    }
+
+    /// Reads one response, or how the connection ended without one. Throws on a timeout.
+    func readOutcome(headOnly: Bool = false) throws -> WireOutcome {
         var headEnd: Int?
-        while headEnd == nil {
+        while true {
             headEnd = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: buffer)
-            if headEnd == nil { try fill() }
+            if headEnd != nil { break }
+            if let reset = try fill() { return .closed(reset: reset) }
         }
         let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
         let lines = head.components(separatedBy: "\r\n")
@@ -96,10 +116,16 @@ final class RawHTTPClient {
         }
         let length = headOnly ? 0 : Int(headers["Content-Length"] ?? "0") ?? 0
         let bodyStart = headEnd! + 4
-        while buffer.count < bodyStart + length { try fill() }
+        while buffer.count < bodyStart + length {
+            if let reset = try fill() {
+                let bodyBytes = buffer.count - bodyStart
+                buffer.removeAll()
+                return .cutAfterHead(status: status, headers: headers, bodyBytes: bodyBytes, reset: reset)
+            }
+        }
         let body = Array(buffer[bodyStart..<bodyStart + length])
         buffer.removeFirst(bodyStart + length)
-        return RawResponse(status: status, headers: headers, body: body)
+        return .response(RawResponse(status: status, headers: headers, body: body))
     }
 
     /// True when the server has closed the connection (a read returns end of stream).
@@ -111,11 +137,18 @@ final class RawHTTPClient {
         return n == 0 || (n < 0 && errno == ECONNRESET)
     }
 
-    private func fill() throws {
+    /// Reads what is available; nil when bytes arrived, otherwise how the connection ended
+    /// (true: reset, false: closed). Throws on a timeout or another error.
+    private func fill() throws -> Bool? {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw ClientError(description: n == 0 ? "connection closed by server" : "recv failed: errno \(errno)") }
-        buffer.append(contentsOf: chunk[0..<n])
+        if n > 0 {
+            buffer.append(contentsOf: chunk[0..<n])
+            return nil
+        }
+        if n == 0 { return false }
+        if errno == ECONNRESET { return true }
+        throw ClientError(description: "recv failed: errno \(errno)")
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
