@@ -58,8 +58,13 @@ public struct RateBudget: Sendable, Equatable {
 
 /// One `RateBudget` per connector token, shared by every concurrent pull of that token:
 /// `acquire` blocks the calling thread until a request may go out and records it.
+///
+/// The window it enforces is the configured one plus a small margin (2 %, at least 50 ms,
+/// at most 1 s): the server counts arrivals, we count sends, and a request sent exactly one
+/// window after another could otherwise arrive inside the server's window.
 public final class RateLimiter: Sendable {
     public let limit: Int
+    /// The enforced window, margin included.
     public let window: Double
     private let budgets = Locked<[String: RateBudget]>([:])
     private let clock: @Sendable () -> Double
@@ -67,7 +72,7 @@ public final class RateLimiter: Sendable {
     /// `clock` returns monotonic seconds (injectable for tests).
     public init(limit: Int = 200, window: Double = 60, clock: (@Sendable () -> Double)? = nil) {
         self.limit = limit
-        self.window = window
+        self.window = window + min(1, max(0.05, window * 0.02))
         self.clock = clock ?? { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     }
 
