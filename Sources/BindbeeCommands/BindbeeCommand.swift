@@ -40,6 +40,7 @@ public enum BindbeeCommand {
 
         Commands:
           run [JOB] --config FILE --db FILE   mirror the configured connectors into FILE
+          status --db FILE                    what the ledger says about every connector and model
           sandbox [--port N] [--seed N]       serve the embedded imitation of the Bindbee API
 
         Run 'bindbee-sync <command> --help' for a command's options.
@@ -55,6 +56,7 @@ public enum BindbeeCommand {
         switch command {
         case "run": return RunCommand.main(rest, output: output)
         case "sandbox": return SandboxCommand.main(rest, output: output)
+        case "status": return StatusCommand.main(rest, output: output)
         case "--help", "-h", "help":
             output.out(help)
             return ExitCode.ok

@@ -7,9 +7,9 @@ import Foundation
 enum RunCommand {
     static let spec = ArgumentSpec(
         command: "run",
-        valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency"],
+        valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency", "--since", "--log-format"],
         repeatableOptions: ["--connector", "--model"],
-        flags: ["--help", "--wait"],
+        flags: ["--help", "--wait", "--dry-run"],
         maxPositionals: 1)
 
     static let help = """
@@ -23,8 +23,11 @@ enum RunCommand {
           --connector NAME     only this connector (repeatable; overrides the job's list)
           --model NAME         only this model, e.g. employees (repeatable; overrides the job's)
           --mode MODE          incremental or full (overrides the job's mode)
+          --since TIME         backfill: records modified at or after TIME (ISO 8601); watermarks stay
           --page-size N        records per request, 1-200 (overrides the config)
           --concurrency N      pulls at once, 1-64 (overrides the config)
+          --dry-run            print the plan (each pull's mode and modified_after) and change nothing
+          --log-format FORMAT  logfmt (default) or json (JSON lines)
           --wait               if another run holds the database, wait for it instead of exiting 3
           --help               this text
 
@@ -32,93 +35,87 @@ enum RunCommand {
         3 another run holds the database.
         """
 
+    /// What the command line and files ask for, validated before anything is touched.
+    struct Request {
+        var config: SyncConfig
+        var job: JobDefinition
+        var database: String
+        var dryRun: Bool
+        var wait: Bool
+        var logFormat: RunLog.Format
+    }
+
+    static func parse(_ arguments: [String]) throws(InputError) -> Request? {
+        let parsed = try ParsedArguments.parse(arguments, spec: spec)
+        if parsed.has("--help") { return nil }
+        guard let configPath = parsed.value("--config") else {
+            throw InputError(source: "bindbee-sync run", field: "--config", "is required (try config/sandbox.json)")
+        }
+        guard let database = parsed.value("--db") else {
+            throw InputError(source: "bindbee-sync run", field: "--db", "is required (the SQLite file to write)")
+        }
+        var config = try ConfigLoader.load(path: configPath)
+        if let pageSize = try parsed.int("--page-size", range: 1...200, command: "run") { config.pageSize = pageSize }
+        if let concurrency = try parsed.int("--concurrency", range: 1...64, command: "run") { config.concurrency = concurrency }
+        var job = try parsed.positionals.first.map { path throws(InputError) in try JobDefinition.load(path: path) } ?? JobDefinition()
+        if let mode = parsed.value("--mode") {
+            guard let chosen = SyncMode(rawValue: mode) else {
+                throw InputError(source: "bindbee-sync run", field: "--mode", "expected incremental or full, found \"\(mode)\"")
+            }
+            job.mode = chosen
+        }
+        if let since = parsed.value("--since") {
+            guard ServerTimestamp(since) != nil else {
+                throw InputError(source: "bindbee-sync run", field: "--since", "expected an ISO 8601 date-time such as 2026-11-01T00:00:00Z, found \"\(since)\"")
+            }
+            job.since = since
+        }
+        if !parsed.all("--connector").isEmpty { job.connectors = parsed.all("--connector") }
+        if !parsed.all("--model").isEmpty { job.models = parsed.all("--model") }
+        let formatText = parsed.value("--log-format") ?? "logfmt"
+        guard let logFormat = RunLog.Format(rawValue: formatText) else {
+            throw InputError(source: "bindbee-sync run", field: "--log-format", "expected logfmt or json, found \"\(formatText)\"")
+        }
+        if config.discovery == nil {
+            _ = try Planner.plan(job: job, config: config)  // a selection that names nothing fails before anything starts
+        }
+        return Request(config: config, job: job, database: database, dryRun: parsed.has("--dry-run"), wait: parsed.has("--wait"),
+                       logFormat: logFormat)
+    }
+
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
-        let parsed: ParsedArguments
-        let config: SyncConfig
-        let job: JobDefinition
-        let plans: [PullPlan]
+        let request: Request
         do {
-            parsed = try ParsedArguments.parse(arguments, spec: spec)
-            if parsed.has("--help") {
+            guard let parsed = try parse(arguments) else {
                 output.out(help)
                 return ExitCode.ok
             }
-            guard let configPath = parsed.value("--config") else {
-                throw InputError(source: "bindbee-sync run", field: "--config", "is required (try config/sandbox.json)")
-            }
-            guard parsed.value("--db") != nil else {
-                throw InputError(source: "bindbee-sync run", field: "--db", "is required (the SQLite file to write)")
-            }
-            var loaded = try ConfigLoader.load(path: configPath)
-            if let pageSize = try parsed.int("--page-size", range: 1...200, command: "run") { loaded.pageSize = pageSize }
-            if let concurrency = try parsed.int("--concurrency", range: 1...64, command: "run") { loaded.concurrency = concurrency }
-            config = loaded
-            var definition = try parsed.positionals.first.map { path throws(InputError) in try JobDefinition.load(path: path) } ?? JobDefinition()
-            if let mode = parsed.value("--mode") {
-                guard let chosen = SyncMode(rawValue: mode) else {
-                    throw InputError(source: "bindbee-sync run", field: "--mode", "expected incremental or full, found \"\(mode)\"")
-                }
-                definition.mode = chosen
-            }
-            if !parsed.all("--connector").isEmpty { definition.connectors = parsed.all("--connector") }
-            if !parsed.all("--model").isEmpty { definition.models = parsed.all("--model") }
-            job = definition
-            plans = try Planner.plan(job: job, config: config)
+            request = parsed
         } catch {
             output.err("error: \(error)\nRun 'bindbee-sync run --help' for usage.")
             return ExitCode.badInput
         }
-
-        let dbPath = parsed.value("--db")!
-        let lock: RunLock
-        do {
-            lock = try RunLock(database: dbPath, wait: parsed.has("--wait"))
-        } catch {
-            output.err("error: \(error)")
-            if case .held = error { return ExitCode.locked }
-            return ExitCode.badInput
-        }
-        defer { withExtendedLifetime(lock) {} }
-        let redactor = Redactor(config.secrets)
-        let log = RunLog(redactor: redactor, sink: output.errSink)
-        var sandbox: Sandbox?
-        defer { sandbox?.stop() }
-        let baseURL: URL
-        let apiKey: Secret
-        switch config.endpoint {
-        case .url(let url):
-            baseURL = url
-            apiKey = config.apiKey!
-        case .sandbox(let seed):
+        var lock: RunLock?
+        if !request.dryRun {
             do {
-                let started = try Sandbox(seed: seed)
-                sandbox = started
-                baseURL = started.baseURL
-                apiKey = config.apiKey ?? Secret(started.apiKey)
-                log.info("embedded sandbox started", [("url", baseURL.absoluteString), ("seed", String(seed))])
+                lock = try RunLock(database: request.database, wait: request.wait)
             } catch {
-                output.err("error: cannot start the embedded sandbox: \(error)")
-                return ExitCode.failed
+                output.err("error: \(error)")
+                if case .held = error { return ExitCode.locked }
+                return ExitCode.badInput
             }
         }
-        redactor.register(apiKey)
-
-        let store: MirrorStore
+        defer { withExtendedLifetime(lock) {} }
+        let redactor = Redactor(request.config.secrets)
+        let log = RunLog(redactor: redactor, format: request.logFormat, sink: output.errSink)
+        let endpoint: APIEndpointSession
         do {
-            store = try MirrorStore(path: dbPath)
+            endpoint = try APIEndpointSession.open(request.config, redactor: redactor, log: log)
         } catch {
-            output.err("error: \(dbPath): \(error)")
-            return ExitCode.badInput
+            output.err("error: cannot start the embedded sandbox: \(error)")
+            return ExitCode.failed
         }
-        let client = BindbeeClient(baseURL: baseURL, apiKey: apiKey, transport: HTTPTransport(timeouts: config.timeouts),
-                                   redactor: redactor, retryPolicy: config.retry,
-                                   rateLimiter: RateLimiter(limit: config.rateLimit, window: config.rateLimitWindow),
-                                   maxPages: config.maxPages)
-        log.info("run started", [("job", job.source), ("mode", job.mode.rawValue), ("pulls", String(plans.count)),
-                                 ("concurrency", String(config.concurrency)), ("db", dbPath)])
-        let runner = SyncRunner(client: client, store: store, log: log, concurrency: config.concurrency, pageSize: config.pageSize)
-        let report = runner.run(plans)
-        output.out(redactor.redact(report.summary()))
-        return report.exitCode
+        defer { endpoint.close() }
+        return RunExecution(request: request, client: endpoint.client, log: log, output: output).execute()
     }
 }

@@ -45,7 +45,7 @@ import Testing
         }
         // Roll the file back to what the version-1 build wrote.
         let db = try SQLiteDatabase(path: dir.path("m.sqlite"))
-        try db.execute("DROP TABLE _sync_state; DELETE FROM _schema_migrations WHERE version > 1")
+        try db.execute("DROP TABLE _sync_state; DROP TABLE _sync_runs; DROP TABLE _sync_run_pulls; DROP TABLE _connectors; DELETE FROM _schema_migrations WHERE version > 1")
         let store = try MirrorStore(path: dir.path("m.sqlite"))
         #expect(try store.rowCounts(model) == ["acme": 2])
         #expect(try store.query("SELECT COUNT(*) FROM _sync_state").first?.first == .integer(0))

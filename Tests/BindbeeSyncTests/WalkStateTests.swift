@@ -6,7 +6,7 @@ import Testing
 /// committed page; anything that makes the position unusable starts the walk over.
 @Suite struct WalkStateTests {
     let model = ModelCatalog.shared.model(.hris, "employees")!
-    let params = #"[["page_size","2"]]"#
+    let spec = WalkSpec(mode: "full", modifiedAfter: nil, marksDeletions: true, parameters: #"[["page_size","2"]]"#)
 
     func page(_ ids: [String], cursor: String?) throws -> ScannedPage {
         try PageScanner.scan(pageJSON(ids.map { #"{"id":"\#($0)"}"# }, cursor: cursor))
@@ -16,34 +16,34 @@ import Testing
         let dir = try TemporaryDirectory()
         do {
             let store = try MirrorStore(path: dir.path("m.sqlite"))
-            let walk = try store.beginWalk(connector: "acme", model: model, parameters: params, now: "T0")
+            let walk = try store.beginWalk(connector: "acme", model: model, spec: spec, now: "T0")
             #expect(!walk.isResumed)
             try store.write(page: page(["a", "b"], cursor: "c+1="), model: model, connector: "acme", walk: walk)
             try store.write(page: page(["c", "d"], cursor: "c+2="), model: model, connector: "acme", walk: walk)
         }  // the process "dies" here
         let store = try MirrorStore(path: dir.path("m.sqlite"))
-        let resumed = try store.beginWalk(connector: "acme", model: model, parameters: params, now: "T1")
+        let resumed = try store.beginWalk(connector: "acme", model: model, spec: spec, now: "T1")
         #expect(resumed.isResumed)
         #expect(resumed.cursor == "c+2=")
         #expect(resumed.pages == 2)
         #expect(resumed.records == 4)
         #expect(resumed.startedAt == "T0")  // the walk keeps its start across the resume
         try store.write(page: page(["e"], cursor: nil), model: model, connector: "acme", walk: resumed)
-        let state = try #require(try store.walkState(connector: "acme", model: model))
-        #expect(state.status == WalkStatus.complete)
+        let state = try #require(try store.pullState(connector: "acme", model: model))
+        #expect(state.walkStatus == WalkStatus.complete)
         #expect(state.cursor == nil)
         #expect(state.pages == 3)
         #expect(state.records == 5)
         // A complete walk is not resumed: the next one starts at the first page.
-        #expect(try !store.beginWalk(connector: "acme", model: model, parameters: params).isResumed)
+        #expect(try !store.beginWalk(connector: "acme", model: model, spec: spec).isResumed)
     }
 
     @Test func otherParametersStartTheWalkOver() throws {
         let dir = try TemporaryDirectory()
         let store = try MirrorStore(path: dir.path("m.sqlite"))
-        let walk = try store.beginWalk(connector: "acme", model: model, parameters: params)
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
         try store.write(page: page(["a"], cursor: "next"), model: model, connector: "acme", walk: walk)
-        let other = try store.beginWalk(connector: "acme", model: model, parameters: #"[["page_size","200"]]"#)
+        let other = try store.beginWalk(connector: "acme", model: model, spec: WalkSpec(mode: "full", modifiedAfter: nil, marksDeletions: true, parameters: #"[["page_size","200"]]"#))
         #expect(!other.isResumed)
         #expect(other.pages == 0)
     }
@@ -51,14 +51,14 @@ import Testing
     @Test func aFailedPageLeavesThePositionWhereItWas() throws {
         let dir = try TemporaryDirectory()
         let store = try MirrorStore(path: dir.path("m.sqlite"))
-        let walk = try store.beginWalk(connector: "acme", model: model, parameters: params)
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
         try store.write(page: page(["a"], cursor: "after-a"), model: model, connector: "acme", walk: walk)
         _ = try store.query("CREATE TRIGGER refuse BEFORE INSERT ON hris_employees WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END")
         #expect(throws: SQLiteError.self) {
             try store.write(page: page(["b", "bad"], cursor: "after-bad"), model: model, connector: "acme", walk: walk)
         }
         try store.recordWalkFailure(walk, error: "refused")
-        let state = try #require(try store.walkState(connector: "acme", model: model))
+        let state = try #require(try store.pullState(connector: "acme", model: model))
         #expect(state.cursor == "after-a")
         #expect(state.pages == 1)
         #expect(state.lastError == "refused")
@@ -68,12 +68,12 @@ import Testing
     @Test func restartingAWalkForgetsItsCursor() throws {
         let dir = try TemporaryDirectory()
         let store = try MirrorStore(path: dir.path("m.sqlite"))
-        let walk = try store.beginWalk(connector: "acme", model: model, parameters: params)
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
         try store.write(page: page(["a"], cursor: "expired"), model: model, connector: "acme", walk: walk)
-        let resumed = try store.beginWalk(connector: "acme", model: model, parameters: params)
+        let resumed = try store.beginWalk(connector: "acme", model: model, spec: spec)
         let restarted = try store.restartWalk(resumed)
         #expect(restarted.cursor == nil)
-        #expect(try store.walkState(connector: "acme", model: model)?.pages == 0)
+        #expect(try store.pullState(connector: "acme", model: model)?.pages == 0)
         #expect(try store.rowCounts(model) == ["acme": 1])  // rows already mirrored stay
     }
 }

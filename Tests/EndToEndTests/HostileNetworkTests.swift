@@ -81,7 +81,9 @@ import Testing
             let token = Secret(sandbox.connectors.first { $0.name == "acme-hris" }!.token)
             let client = BindbeeClient(baseURL: sandbox.baseURL, apiKey: Secret(sandbox.apiKey))
             let query = ListQuery(path: model.path, token: token, connector: "acme-hris", pageSize: 10)
-            let walk = try store.beginWalk(connector: "acme-hris", model: model, parameters: query.fingerprint)
+            let spec = PullPlan(connector: ConnectorConfig(name: "acme-hris", category: .hris, token: token), model: model, mode: .incremental)
+                .walkSpec(state: nil, pageSize: 10)
+            let walk = try store.beginWalk(connector: "acme-hris", model: model, spec: spec)
             var cursor: String?
             for number in 1...3 {
                 var stats = RequestStats()
@@ -98,6 +100,6 @@ import Testing
         let store = try MirrorStore(path: db)
         let served = sandbox.dataset.records(connector: "acme-hris", model: "employees")
         #expect(try store.rowCounts(ModelCatalog.shared.model(.hris, "employees")!)["acme-hris"] == served.count)
-        #expect(try store.walkState(connector: "acme-hris", model: ModelCatalog.shared.model(.hris, "employees")!)?.status == WalkStatus.complete)
+        #expect(try store.pullState(connector: "acme-hris", model: ModelCatalog.shared.model(.hris, "employees")!)?.walkStatus == WalkStatus.complete)
     }
 }

@@ -77,11 +77,6 @@ public struct ListQuery: Sendable {
     /// Extra parameters, kept byte-identical on every page (filters are not in the cursor).
     public let parameters: [(name: String, value: String)]
 
-    /// The parameters as JSON text: a resumed walk must send exactly these again.
-    public var fingerprint: String {
-        JSONValue.array(([("page_size", String(pageSize))] + parameters).map { .array([.string($0.name), .string($0.value)]) }).serialized
-    }
-
     public init(path: String, token: Secret?, connector: String?, pageSize: Int, parameters: [(name: String, value: String)] = []) {
         self.path = path
         self.token = token

@@ -52,6 +52,29 @@ public struct ScannedPage: Sendable {
         body.withUnsafeBufferPointer { JSONReader($0).decodeString(member.key, escaped: member.keyEscaped) }
     }
 
+    /// The latest instant among the items' string values of top-level `field` (e.g.
+    /// `modified_at`), with the server's text; nil when no item has a parsable one.
+    public func maxTimestamp(of field: String) -> ServerTimestamp? {
+        let fieldBytes = Array(field.utf8)
+        var latest: ServerTimestamp?
+        body.withUnsafeBufferPointer { buffer in
+            let reader = JSONReader(buffer)
+            for item in items {
+                for m in item.members {
+                    let member = members[m]
+                    guard member.kind == .string || member.kind == .escapedString,
+                          member.keyEscaped ? key(member) == field : buffer[member.key].elementsEqual(fieldBytes) else { continue }
+                    if let stamp = ServerTimestamp(reader.decodeString(member.value, escaped: member.kind == .escapedString)),
+                       latest.map({ stamp > $0 }) ?? true {
+                        latest = stamp
+                    }
+                    break
+                }
+            }
+        }
+        return latest
+    }
+
     /// An item's bytes as text.
     public func text(of item: ScannedItem) -> String {
         String(decoding: body[item.bytes], as: UTF8.self)

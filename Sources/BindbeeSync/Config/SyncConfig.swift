@@ -17,6 +17,12 @@ public struct ConnectorConfig: Sendable, Equatable {
     }
 }
 
+/// Connector discovery: which categories to list, and whether test connectors count.
+public struct DiscoverySettings: Sendable, Equatable {
+    public let categories: [Category]
+    public let includeTest: Bool
+}
+
 /// Where the API is: a real base URL, or the embedded sandbox started by the run itself.
 public enum APIEndpoint: Sendable, Equatable {
     case url(URL)
@@ -42,6 +48,10 @@ public struct SyncConfig: Sendable {
     public var rateLimitWindow: Double
     /// A walk longer than this many pages stops with an error.
     public var maxPages: Int
+    /// Pulls of one connector at once (they share its token's rate budget).
+    public var perConnectorConcurrency: Int
+    /// Mirror every active connector the connectors endpoint lists for these categories.
+    public var discovery: DiscoverySettings?
     /// The file it came from, for messages.
     public let source: String
 
@@ -50,7 +60,8 @@ public struct SyncConfig: Sendable {
 
     public init(endpoint: APIEndpoint, apiKey: Secret?, connectors: [ConnectorConfig], pageSize: Int = defaultPageSize,
                 concurrency: Int = defaultConcurrency, timeouts: HTTPTimeouts = HTTPTimeouts(), retry: RetryPolicy = RetryPolicy(),
-                rateLimit: Int = 200, rateLimitWindow: Double = 60, maxPages: Int = 100_000, source: String = "<config>") {
+                rateLimit: Int = 200, rateLimitWindow: Double = 60, maxPages: Int = 100_000, perConnectorConcurrency: Int = 2,
+                discovery: DiscoverySettings? = nil, source: String = "<config>") {
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.connectors = connectors
@@ -61,6 +72,8 @@ public struct SyncConfig: Sendable {
         self.rateLimit = rateLimit
         self.rateLimitWindow = rateLimitWindow
         self.maxPages = maxPages
+        self.perConnectorConcurrency = perConnectorConcurrency
+        self.discovery = discovery
         self.source = source
     }
 
@@ -81,7 +94,8 @@ public enum ConfigLoader {
                              catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
         let root = try JSONFieldReader(source: source, path: "", value: json)
         try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size", "concurrency",
-                                              "request_timeout_seconds", "connect_timeout_seconds", "max_pages", "retry", "rate_limit"])
+                                              "request_timeout_seconds", "connect_timeout_seconds", "max_pages", "retry", "rate_limit",
+                                              "per_connector_concurrency", "discover"])
         let endpoint: APIEndpoint
         switch (try root.string("base_url"), try root.nested("sandbox")) {
         case (.some, .some):
@@ -104,8 +118,23 @@ public enum ConfigLoader {
         let apiKey = try secret(root, key: "api_key", envKey: "api_key_env", environment: environment,
                                 required: { if case .url = endpoint { return true }; return false }())
 
-        guard let connectorReaders = try root.objectArray("connectors") else {
-            throw InputError(source: source, field: "connectors", "is required: a list of {name, category, token or token_env}")
+        var discovery: DiscoverySettings?
+        if let reader = try root.nested("discover") {
+            try reader.rejectUnknownKeys(allowed: ["categories", "include_test"])
+            guard let names = try reader.stringArray("categories"), !names.isEmpty else {
+                throw reader.fail("categories", "is required: a non-empty list of hris, ats, lms")
+            }
+            var categories: [Category] = []
+            for (i, name) in names.enumerated() {
+                guard let category = Category(rawValue: name) else {
+                    throw InputError(source: source, field: "discover.categories[\(i)]", "expected one of hris, ats, lms, found \"\(name)\"")
+                }
+                categories.append(category)
+            }
+            discovery = DiscoverySettings(categories: categories, includeTest: try reader.bool("include_test") ?? false)
+        }
+        guard let connectorReaders = try root.objectArray("connectors") ?? (discovery != nil ? [] : nil) else {
+            throw InputError(source: source, field: "connectors", "is required: a list of {name, category, token or token_env} (or \"discover\")")
         }
         var connectors: [ConnectorConfig] = []
         for reader in connectorReaders {
@@ -138,7 +167,8 @@ public enum ConfigLoader {
                                    request: try root.int("request_timeout_seconds", range: 1...3600) ?? 60),
             retry: retry, rateLimit: rateLimit, rateLimitWindow: rateLimitWindow,
             maxPages: try root.int("max_pages", range: 1...10_000_000) ?? 100_000,
-            source: source)
+            perConnectorConcurrency: try root.int("per_connector_concurrency", range: 1...64) ?? 2,
+            discovery: discovery, source: source)
     }
 
     private static func parseConnector(_ reader: JSONFieldReader, environment: [String: String], catalog: ModelCatalog) throws(InputError) -> ConnectorConfig {

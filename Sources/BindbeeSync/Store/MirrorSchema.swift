@@ -26,8 +26,8 @@ public enum MirrorSchema {
         [
             Migration(version: 1, description: "mirror tables for the \(catalog.models.count) list models",
                       statements: catalog.models.map(createTable(for:))),
-            Migration(version: 2, description: "_sync_state: each pull's walk position, for resuming after a crash",
-                      statements: [syncStateDDL]),
+            Migration(version: 2, description: "ledger: _sync_state, _sync_runs, _sync_run_pulls, _connectors",
+                      statements: [syncStateDDL, syncRunsDDL, syncRunPullsDDL, connectorsDDL]),
         ]
     }
 
@@ -66,25 +66,100 @@ public enum MirrorSchema {
             """
     }
 
-    /// Per (connector, model): where the current walk over its pages stands. The cursor is
-    /// written in the same transaction as the page it follows, so after a crash the walk
-    /// resumes exactly after the last committed page. `walk_started_at` survives a resume:
-    /// every row the walk wrote has `_synced_at` at or after it, which is what lets a complete
-    /// walk tell which live rows it did not see.
+    /// Per (connector, model): where the current walk over its pages stands, and what the
+    /// last complete walk established. The cursor is written in the same transaction as the
+    /// page it follows, so after a crash the walk resumes exactly after the last committed
+    /// page. `walk_started_at` survives a resume, and every row the walk writes gets a
+    /// `_synced_at` at or after it: when a complete walk that lists everything ends, the live
+    /// rows with an older `_synced_at` are the ones it did not see, and get `_deleted_at`.
+    /// `watermark` is the largest `modified_at` (server time) seen by completed pulls; it only
+    /// moves forward, and only when a pull completes.
     static let syncStateDDL = """
         CREATE TABLE "_sync_state" (
           "connector" TEXT NOT NULL,
           "model" TEXT NOT NULL,
           "walk_status" TEXT NOT NULL,
+          "walk_mode" TEXT NOT NULL,
+          "walk_modified_after" TEXT,
+          "walk_marks_deletions" INTEGER NOT NULL,
           "walk_started_at" TEXT NOT NULL,
           "walk_params" TEXT NOT NULL,
           "walk_cursor" TEXT,
           "walk_pages" INTEGER NOT NULL DEFAULT 0,
           "walk_records" INTEGER NOT NULL DEFAULT 0,
+          "walk_max_modified_at" TEXT,
+          "watermark" TEXT,
           "last_completed_at" TEXT,
+          "last_deleted" INTEGER NOT NULL DEFAULT 0,
+          "last_run_id" INTEGER,
           "last_error" TEXT,
           "updated_at" TEXT NOT NULL,
           PRIMARY KEY ("connector", "model")
+        )
+        """
+
+    /// One row per run: when, what, how it ended, and its totals.
+    static let syncRunsDDL = """
+        CREATE TABLE "_sync_runs" (
+          "run_id" INTEGER PRIMARY KEY AUTOINCREMENT,
+          "job" TEXT NOT NULL,
+          "mode" TEXT NOT NULL,
+          "started_at" TEXT NOT NULL,
+          "finished_at" TEXT,
+          "status" TEXT NOT NULL,
+          "pid" INTEGER NOT NULL,
+          "pulls" INTEGER NOT NULL DEFAULT 0,
+          "pulls_failed" INTEGER NOT NULL DEFAULT 0,
+          "pages" INTEGER NOT NULL DEFAULT 0,
+          "records" INTEGER NOT NULL DEFAULT 0,
+          "deleted" INTEGER NOT NULL DEFAULT 0,
+          "retries" INTEGER NOT NULL DEFAULT 0,
+          "throttled" INTEGER NOT NULL DEFAULT 0,
+          "error" TEXT
+        )
+        """
+
+    /// One row per pull of a run.
+    static let syncRunPullsDDL = """
+        CREATE TABLE "_sync_run_pulls" (
+          "run_id" INTEGER NOT NULL,
+          "connector" TEXT NOT NULL,
+          "model" TEXT NOT NULL,
+          "mode" TEXT NOT NULL,
+          "modified_after" TEXT,
+          "status" TEXT NOT NULL,
+          "started_at" TEXT NOT NULL,
+          "finished_at" TEXT NOT NULL,
+          "resumed_at_page" INTEGER,
+          "pages" INTEGER NOT NULL,
+          "records" INTEGER NOT NULL,
+          "deleted" INTEGER NOT NULL,
+          "retries" INTEGER NOT NULL,
+          "throttled" INTEGER NOT NULL,
+          "error" TEXT,
+          PRIMARY KEY ("run_id", "connector", "model")
+        )
+        """
+
+    /// What Bindbee's connectors endpoint last said about each connector (never its token):
+    /// its health and when Bindbee last synced it, which is how old the mirrored data is.
+    static let connectorsDDL = """
+        CREATE TABLE "_connectors" (
+          "name" TEXT PRIMARY KEY,
+          "category" TEXT NOT NULL,
+          "bindbee_id" TEXT,
+          "origin_id" TEXT,
+          "end_user" TEXT,
+          "integration_slug" TEXT,
+          "is_active" INTEGER,
+          "is_test_connector" INTEGER,
+          "status" TEXT,
+          "sync_status" TEXT,
+          "last_sync_start_time" TEXT,
+          "next_sync_start_time" TEXT,
+          "relink_needed_at" TEXT,
+          "discovered" INTEGER NOT NULL DEFAULT 0,
+          "checked_at" TEXT NOT NULL
         )
         """
 

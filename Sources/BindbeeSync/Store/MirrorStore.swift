@@ -41,11 +41,14 @@ public final class MirrorStore: @unchecked Sendable {
 
     /// Upserts every record of `page` into `model`'s table for `connector`, in one transaction
     /// that also records the walk's new position (`walk`), so a crash at any moment leaves
-    /// the rows and the cursor to resume from in agreement. Returns the records written.
+    /// the rows and the cursor to resume from in agreement. On the walk's last page the same
+    /// transaction completes it (watermark, deletions).
     @discardableResult
     public func write(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition? = nil,
-                      syncedAt: String = Timestamp.now()) throws -> Int {
-        try queue.sync {
+                      syncedAt: String = Timestamp.now()) throws -> WrittenPage {
+        // A walk's rows are never older than its start (see `_sync_state`).
+        let stamp = walk.map { max(syncedAt, $0.startedAt) } ?? syncedAt
+        return try queue.sync {
             let binder = binder(for: model)
             let statement = try database.statement(MirrorSchema.upsert(for: model))
             return try database.transaction {
@@ -54,14 +57,16 @@ public final class MirrorStore: @unchecked Sendable {
                         statement.reset()
                         try statement.bind(.text(connector), at: 1)
                         try binder.bind(item, of: page, buffer: buffer, to: statement)
-                        try statement.bind(.text(syncedAt), at: binder.syncedAtParameter)
+                        try statement.bind(.text(stamp), at: binder.syncedAtParameter)
                         try statement.run()
                     }
                 }
+                var deleted = 0
                 if let walk {
-                    try advance(walk, to: page.cursor, records: page.items.count, at: syncedAt)
+                    deleted = try advance(walk, model: model, to: page.cursor, records: page.items.count,
+                                          pageMaxModifiedAt: page.maxTimestamp(of: "modified_at"), at: stamp)
                 }
-                return page.items.count
+                return WrittenPage(records: page.items.count, deleted: deleted)
             }
         }
     }
@@ -85,6 +90,13 @@ public final class MirrorStore: @unchecked Sendable {
         for row in rows { counts[row[0].text ?? ""] = Int(row[1].integer ?? 0) }
         return counts
     }
+}
+
+/// What writing one page did.
+public struct WrittenPage: Sendable, Equatable {
+    public let records: Int
+    /// Rows marked deleted because this page completed a walk that lists everything.
+    public let deleted: Int
 }
 
 /// Why the mirror could not be opened.

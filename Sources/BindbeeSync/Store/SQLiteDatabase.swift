@@ -24,9 +24,10 @@ public final class SQLiteDatabase {
 
     /// Opens (creating if needed) the database at `path` with the mirror's settings: WAL,
     /// `synchronous=NORMAL`, a busy timeout, foreign keys off (the API gives no such guarantee).
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+    /// `readOnly` opens an existing file without changing anything in it (no pragmas either).
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -37,6 +38,7 @@ public final class SQLiteDatabase {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        if readOnly { return }
         if path != ":memory:" {
             try execute("PRAGMA journal_mode=WAL")
         }

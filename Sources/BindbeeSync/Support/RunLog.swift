@@ -9,25 +9,40 @@ public final class RunLog: Sendable {
         var name: String { ["debug", "info", "warn", "error"][rawValue] }
     }
 
+    /// logfmt for people, JSON lines for log pipelines.
+    public enum Format: String, Sendable {
+        case logfmt, json
+    }
+
     private let redactor: Redactor
     private let minimum: Level
+    private let format: Format
     private let sink: @Sendable (String) -> Void
     /// Serializes writes so lines never interleave. (A plain NSLock: `Locked<Void>` would put
     /// a zero-sized value at the lock's own address, which ThreadSanitizer reports as a race.)
     private let lock = NSLock()
 
     /// `sink` receives each finished line (with its newline); the default writes to stderr.
-    public init(redactor: Redactor, minimum: Level = .info, sink: (@Sendable (String) -> Void)? = nil) {
+    public init(redactor: Redactor, minimum: Level = .info, format: Format = .logfmt, sink: (@Sendable (String) -> Void)? = nil) {
         self.redactor = redactor
         self.minimum = minimum
+        self.format = format
         self.sink = sink ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
     }
 
     public func log(_ level: Level, _ message: String, _ fields: [(String, String)] = []) {
         guard level >= minimum else { return }
-        var line = "time=\(Timestamp.now()) level=\(level.name)"
-        for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }
-        line += " msg=\(Self.quoted(message))\n"
+        var line: String
+        switch format {
+        case .logfmt:
+            line = "time=\(Timestamp.now()) level=\(level.name)"
+            for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }
+            line += " msg=\(Self.quoted(message))\n"
+        case .json:
+            var object = JSONObject([("time", .string(Timestamp.now())), ("level", .string(level.name)), ("msg", .string(message))])
+            for (key, value) in fields { object[key] = .string(value) }
+            line = JSONValue.object(object).serialized + "\n"
+        }
         let safe = redactor.redact(line)
         lock.lock()
         defer { lock.unlock() }

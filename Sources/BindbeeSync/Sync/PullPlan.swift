@@ -1,6 +1,7 @@
-/// How a job pulls: `incremental` (what changed since the last completed pull) or `full`
-/// (re-list everything). Until watermarks exist, an incremental pull has none to start from
-/// and lists everything, as a first incremental run does.
+/// How a job pulls: `incremental` (what changed since the last completed pull: records with
+/// `modified_at` at or after the watermark) or `full` (re-list everything and mark what is
+/// gone as deleted). An incremental pull without a watermark yet, or of a model without
+/// `modified_after` (the LMS lists), lists everything, as a full one does.
 public enum SyncMode: String, Sendable, Equatable {
     case incremental, full
 }
@@ -12,12 +13,19 @@ public struct JobDefinition: Sendable, Equatable {
     public var connectors: [String]?
     /// Model names (last URL segment); nil selects every model of each connector.
     public var models: [String]?
+    /// A backfill: pull records modified at or after this time (ISO 8601), leaving watermarks alone.
+    public var since: String?
+    /// What to do with connectors whose Bindbee health is bad (relink needed, sync failed or running).
+    public var unhealthy: UnhealthyPolicy
     public let source: String
 
-    public init(mode: SyncMode = .incremental, connectors: [String]? = nil, models: [String]? = nil, source: String = "<defaults>") {
+    public init(mode: SyncMode = .incremental, connectors: [String]? = nil, models: [String]? = nil, since: String? = nil,
+                unhealthy: UnhealthyPolicy = .pull, source: String = "<defaults>") {
         self.mode = mode
         self.connectors = connectors
         self.models = models
+        self.since = since
+        self.unhealthy = unhealthy
         self.source = source
     }
 
@@ -27,14 +35,29 @@ public struct JobDefinition: Sendable, Equatable {
 
     public static func parse(_ json: JSONValue, source: String) throws(InputError) -> JobDefinition {
         let root = try JSONFieldReader(source: source, path: "", value: json)
-        try root.rejectUnknownKeys(allowed: ["mode", "connectors", "models", "description"])
+        try root.rejectUnknownKeys(allowed: ["mode", "connectors", "models", "description", "since", "unhealthy"])
         _ = try root.string("description")
         let modeText = try root.requiredString("mode")
         guard let mode = SyncMode(rawValue: modeText) else {
             throw root.fail("mode", "expected \"incremental\" or \"full\", found \"\(modeText)\"")
         }
-        return JobDefinition(mode: mode, connectors: try root.stringArray("connectors"), models: try root.stringArray("models"), source: source)
+        let since = try root.string("since")
+        if let since, ServerTimestamp(since) == nil {
+            throw root.fail("since", "expected an ISO 8601 date-time such as 2026-11-01T00:00:00Z, found \"\(since)\"")
+        }
+        let unhealthyText = try root.string("unhealthy") ?? UnhealthyPolicy.pull.rawValue
+        guard let unhealthy = UnhealthyPolicy(rawValue: unhealthyText) else {
+            throw root.fail("unhealthy", "expected \"pull\" or \"skip\", found \"\(unhealthyText)\"")
+        }
+        return JobDefinition(mode: mode, connectors: try root.stringArray("connectors"), models: try root.stringArray("models"),
+                             since: since, unhealthy: unhealthy, source: source)
     }
+}
+
+/// A job's choice for connectors Bindbee reports as unhealthy: pull them anyway (their data is
+/// stale but served without errors) or skip them. Either way the run reports them.
+public enum UnhealthyPolicy: String, Sendable, Equatable {
+    case pull, skip
 }
 
 /// One unit of work: one model of one connector.
@@ -42,8 +65,48 @@ public struct PullPlan: Sendable {
     public let connector: ConnectorConfig
     public let model: ModelSpec
     public let mode: SyncMode
+    /// Set for a backfill.
+    public let since: String?
+
+    public init(connector: ConnectorConfig, model: ModelSpec, mode: SyncMode, since: String? = nil) {
+        self.connector = connector
+        self.model = model
+        self.mode = mode
+        self.since = since
+    }
 
     public var label: String { "\(connector.name) \(model.qualifiedName)" }
+
+    /// The walk this pull makes, given its committed state:
+    ///
+    /// | job | model has `modified_after` | watermark | sends `modified_after` | marks deletions |
+    /// | --- | --- | --- | --- | --- |
+    /// | backfill (`since`) | yes | any | `since` | no |
+    /// | backfill (`since`) | no | any | nothing | yes |
+    /// | full | any | any | nothing | yes |
+    /// | incremental | yes | set | the watermark (inclusive) | no |
+    /// | incremental | yes | none | nothing | yes |
+    /// | incremental | no | any | nothing | yes |
+    ///
+    /// A backfill never moves the watermark (see `MirrorStore.advance`).
+    public func walkSpec(state: PullState?, pageSize: Int) -> WalkSpec {
+        let modifiedAfter: String?
+        let mode: String
+        if let since {
+            mode = "backfill"
+            modifiedAfter = model.supports.modifiedAfter ? since : nil
+        } else if self.mode == .full {
+            mode = "full"
+            modifiedAfter = nil
+        } else {
+            mode = "incremental"
+            modifiedAfter = model.supports.modifiedAfter ? state?.watermark : nil
+        }
+        var parameters: [JSONValue] = [.array([.string("page_size"), .string(String(pageSize))])]
+        if let modifiedAfter { parameters.append(.array([.string("modified_after"), .string(modifiedAfter)])) }
+        return WalkSpec(mode: mode, modifiedAfter: modifiedAfter, marksDeletions: modifiedAfter == nil,
+                        parameters: JSONValue.array(parameters).serialized)
+    }
 }
 
 /// Turns a job and a config into the list of pulls, refusing selections that name nothing.
@@ -67,7 +130,7 @@ public enum Planner {
             for model in catalog.models(in: connector.category) {
                 if let chosen = connector.models, !chosen.contains(model.model) { continue }
                 if let chosen = job.models, !chosen.contains(model.model) { continue }
-                plans.append(PullPlan(connector: connector, model: model, mode: job.mode))
+                plans.append(PullPlan(connector: connector, model: model, mode: job.mode, since: job.since))
             }
         }
         if plans.isEmpty {

@@ -1,0 +1,149 @@
+import BindbeeSandbox
+import BindbeeSync
+import Foundation
+
+/// The API a run talks to: the configured base URL, or the embedded sandbox started for the
+/// run (and stopped after it), with one client for every request of the run.
+struct APIEndpointSession {
+    let client: BindbeeClient
+    private let sandbox: Sandbox?
+
+    static func open(_ config: SyncConfig, redactor: Redactor, log: RunLog) throws -> APIEndpointSession {
+        var sandbox: Sandbox?
+        let baseURL: URL
+        let apiKey: Secret
+        switch config.endpoint {
+        case .url(let url):
+            baseURL = url
+            apiKey = config.apiKey!
+        case .sandbox(let seed):
+            let started = try Sandbox(seed: seed)
+            sandbox = started
+            baseURL = started.baseURL
+            apiKey = config.apiKey ?? Secret(started.apiKey)
+            log.info("embedded sandbox started", [("url", baseURL.absoluteString), ("seed", String(seed))])
+        }
+        let client = BindbeeClient(baseURL: baseURL, apiKey: apiKey, transport: HTTPTransport(timeouts: config.timeouts),
+                                   redactor: redactor, retryPolicy: config.retry,
+                                   rateLimiter: RateLimiter(limit: config.rateLimit, window: config.rateLimitWindow),
+                                   maxPages: config.maxPages)
+        return APIEndpointSession(client: client, sandbox: sandbox)
+    }
+
+    func close() { sandbox?.stop() }
+}
+
+/// One run after its input is validated: connector health and discovery, the plan, then
+/// either the dry-run listing or the pulls with their ledger and summary.
+struct RunExecution {
+    let request: RunCommand.Request
+    let client: BindbeeClient
+    let log: RunLog
+    let output: CommandOutput
+
+    func execute() -> Int32 {
+        let check = ConnectorCheck.run(config: request.config, directory: ConnectorDirectory(client: client))
+        report(check)
+        var config = request.config
+        config.connectors = check.connectors
+        let plans: [PullPlan]
+        do {
+            plans = try Planner.plan(job: request.job, config: config)
+        } catch {
+            output.err("error: \(error)")
+            return ExitCode.badInput
+        }
+        let unhealthy = Set(check.health.values.filter { $0.problem != nil }.map(\.name))
+        let skipped = request.job.unhealthy == .skip ? plans.filter { unhealthy.contains($0.connector.name) } : []
+        let runnable = plans.filter { !(request.job.unhealthy == .skip && unhealthy.contains($0.connector.name)) }
+        if request.dryRun { return dryRun(plans: runnable, skipped: skipped, check: check) }
+
+        let store: MirrorStore
+        do {
+            store = try MirrorStore(path: request.database)
+            for health in check.health.values { try store.recordConnectorHealth(health) }
+        } catch {
+            output.err("error: \(request.database): \(error)")
+            return ExitCode.badInput
+        }
+        let runID: Int64?
+        do {
+            runID = try store.startRun(job: request.job.source, mode: request.job.since == nil ? request.job.mode.rawValue : "backfill")
+        } catch {
+            output.err("error: \(request.database): cannot record the run: \(error)")
+            return ExitCode.failed
+        }
+        log.info("run started", [("run_id", runID.map(String.init) ?? "-"), ("job", request.job.source),
+                                 ("mode", request.job.mode.rawValue), ("since", request.job.since ?? "-"),
+                                 ("pulls", String(runnable.count)), ("concurrency", String(config.concurrency)), ("db", request.database)])
+        let progress = PullProgress.stderrIsTerminal && request.logFormat == .logfmt ? PullProgress(write: output.errSink) : nil
+        let runner = SyncRunner(client: client, store: store, log: log, concurrency: config.concurrency,
+                                perConnector: config.perConnectorConcurrency, pageSize: config.pageSize, progress: progress)
+        var report = runner.run(runnable, runID: runID)
+        progress?.stop()
+        report = report.adding(skipped.map { plan in
+            .skipped(plan, reason: "\(check.health[plan.connector.name]?.problem ?? "unhealthy") (job option unhealthy: skip)",
+                     status: .unhealthy)
+        })
+        let failures = check.failures.map { "connectors endpoint for \($0.category.rawValue): \($0.error)" }
+        if let runID {
+            for result in report.results where result.status == .skipped && result.spec == nil {
+                try? store.recordPull(runID: runID, result)
+            }
+            try? store.finishRun(runID: runID, report: report, error: failures.isEmpty ? nil : failures.joined(separator: "; "))
+        }
+        output.out(client.redactor.redact(report.summary()))
+        return report.exitCode
+    }
+
+    private func report(_ check: ConnectorCheck) {
+        for failure in check.failures {
+            log.error("cannot list connectors; health unknown and discovery skipped for this category",
+                      [("category", failure.category.rawValue), ("error", failure.error)])
+        }
+        for health in check.health.values.sorted(by: { $0.name < $1.name }) {
+            var fields = [("connector", health.name), ("status", health.status), ("sync_status", health.syncStatus ?? "-"),
+                          ("last_sync_start_time", health.lastSyncStartTime ?? "-")]
+            if health.discovered { fields.append(("discovered", "true")) }
+            if let problem = health.problem {
+                log.warning("connector unhealthy: \(problem); its data may be stale", fields + [("unhealthy", request.job.unhealthy.rawValue)])
+            } else if health.discovered {
+                log.info("connector discovered", fields)
+            }
+        }
+        for (name, reason) in check.ignored {
+            log.info("connector found but not mirrored", [("connector", name), ("reason", reason)])
+        }
+    }
+
+    /// Prints each pull with the walk it would make, from the database's committed state, and writes nothing.
+    private func dryRun(plans: [PullPlan], skipped: [PullPlan], check: ConnectorCheck) -> Int32 {
+        let states: [String: PullState]
+        do {
+            states = try MirrorStore.readPullStates(path: request.database)
+        } catch {
+            output.err("error: \(request.database): \(error)")
+            return ExitCode.badInput
+        }
+        var lines = ["dry run: \(plans.count) pulls, nothing is fetched or written"]
+        for (name, health) in check.health.sorted(by: { $0.key < $1.key }) where health.discovered {
+            lines.append("discovered \(name) (\(health.category.rawValue), origin_id \(health.originID ?? "-"), \(health.endUser ?? "-"))")
+        }
+        for (name, reason) in check.ignored { lines.append("not mirrored: \(name): \(reason)") }
+        for plan in plans {
+            let state = states["\(plan.connector.name) \(plan.model.qualifiedName)"]
+            let spec = plan.walkSpec(state: state, pageSize: request.config.pageSize)
+            var line = "\(plan.connector.name) \(plan.model.qualifiedName): \(spec.mode)"
+            line += ", modified_after=\(spec.modifiedAfter ?? "none")"
+            if spec.marksDeletions { line += ", marks deletions" }
+            if let state, state.walkStatus == WalkStatus.inProgress, state.cursor != nil, state.pages > 0 {
+                line += ", resumes at page \(state.pages + 1)"
+            }
+            if let problem = check.health[plan.connector.name]?.problem { line += " (unhealthy: \(problem))" }
+            lines.append(line)
+        }
+        for plan in skipped { lines.append("\(plan.connector.name) \(plan.model.qualifiedName): skipped (unhealthy)") }
+        output.out(lines.joined(separator: "\n"))
+        return ExitCode.ok
+    }
+}
