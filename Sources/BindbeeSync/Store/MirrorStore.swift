@@ -46,28 +46,40 @@ public final class MirrorStore: @unchecked Sendable {
     @discardableResult
     public func write(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition? = nil,
                       syncedAt: String = Timestamp.now()) throws -> WrittenPage {
+        try queue.sync { try writeOnQueue(page: page, model: model, connector: connector, walk: walk, syncedAt: syncedAt) }
+    }
+
+    /// `write` without waiting: the page is committed on the writer's queue after every page
+    /// handed over before it (so a walk's pages commit in order), then `completion` runs there.
+    public func enqueueWrite(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition?,
+                             completion: @escaping @Sendable (Result<WrittenPage, Error>) -> Void) {
+        let syncedAt = Timestamp.now()
+        queue.async {
+            completion(Result { try self.writeOnQueue(page: page, model: model, connector: connector, walk: walk, syncedAt: syncedAt) })
+        }
+    }
+
+    private func writeOnQueue(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition?, syncedAt: String) throws -> WrittenPage {
         // A walk's rows are never older than its start (see `_sync_state`).
         let stamp = walk.map { max(syncedAt, $0.startedAt) } ?? syncedAt
-        return try queue.sync {
-            let binder = binder(for: model)
-            let statement = try database.statement(MirrorSchema.upsert(for: model))
-            return try database.transaction {
-                try page.body.withUnsafeBufferPointer { buffer in
-                    for item in page.items {
-                        statement.reset()
-                        try statement.bind(.text(connector), at: 1)
-                        try binder.bind(item, of: page, buffer: buffer, to: statement)
-                        try statement.bind(.text(stamp), at: binder.syncedAtParameter)
-                        try statement.run()
-                    }
+        let binder = binder(for: model)
+        let statement = try database.statement(MirrorSchema.upsert(for: model))
+        return try database.transaction {
+            try page.body.withUnsafeBufferPointer { buffer in
+                for item in page.items {
+                    statement.reset()
+                    try statement.bind(.text(connector), at: 1)
+                    try binder.bind(item, of: page, buffer: buffer, to: statement)
+                    try statement.bind(.text(stamp), at: binder.syncedAtParameter)
+                    try statement.run()
                 }
-                var deleted = 0
-                if let walk {
-                    deleted = try advance(walk, model: model, to: page.cursor, records: page.items.count,
-                                          pageMaxModifiedAt: page.maxTimestamp(of: "modified_at"), at: stamp)
-                }
-                return WrittenPage(records: page.items.count, deleted: deleted)
             }
+            var deleted = 0
+            if let walk {
+                deleted = try advance(walk, model: model, to: page.cursor, records: page.items.count,
+                                      pageMaxModifiedAt: page.maxTimestamp(of: "modified_at"), at: stamp)
+            }
+            return WrittenPage(records: page.items.count, deleted: deleted)
         }
     }
 

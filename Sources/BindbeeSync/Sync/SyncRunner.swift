@@ -52,6 +52,9 @@ public final class SyncRunner: Sendable {
     private let perConnector: Int
     private let pageSize: Int
     private let progress: PullProgress?
+    /// The bounded queue between fetchers and the writer: a fetcher waits for a free slot
+    /// before handing over a page, so at most this many fetched pages wait in memory.
+    private let handoff: DispatchSemaphore
 
     public init(client: BindbeeClient, store: MirrorStore, log: RunLog, concurrency: Int, perConnector: Int = 4, pageSize: Int,
                 progress: PullProgress? = nil) {
@@ -62,6 +65,7 @@ public final class SyncRunner: Sendable {
         self.perConnector = max(1, perConnector)
         self.pageSize = pageSize
         self.progress = progress
+        self.handoff = DispatchSemaphore(value: 2 * max(1, concurrency))
     }
 
     /// Runs `plans`, recording them as run `runID` of the ledger when given.
@@ -117,15 +121,47 @@ public final class SyncRunner: Sendable {
             spec = decided
             let query = ListQuery(path: plan.model.path, token: plan.connector.token, connector: plan.connector.name, pageSize: pageSize,
                                   parameters: decided.modifiedAfter.map { [("modified_after", $0)] } ?? [])
+            // Fetching goes on while the writer commits the previous pages; the walk stops at the
+            // first failed write, and every handed-over page is committed (or failed) before it returns.
             func walk(from position: WalkPosition) throws {
-                _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, _, cost in
-                    requests.add(cost)
-                    let written = try store.write(page: page, model: plan.model, connector: plan.connector.name, walk: position)
-                    records += written.records
-                    deleted += written.deleted
-                    pages += 1
-                    live.map { progress?.update($0, pages: pages, records: records) }
+                let written = DispatchGroup()
+                let outcome = Locked<(records: Int, deleted: Int, pages: Int, failure: Error?)>((0, 0, 0, nil))
+                defer {
+                    written.wait()
+                    let totals = outcome.withLock { $0 }
+                    records += totals.records
+                    deleted += totals.deleted
+                    pages += totals.pages
                 }
+                do {
+                    _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, _, cost in
+                        if let failure = outcome.withLock({ $0.failure }) { throw failure }
+                        requests.add(cost)
+                        handoff.wait()
+                        written.enter()
+                        store.enqueueWrite(page: page, model: plan.model, connector: plan.connector.name, walk: position) { result in
+                            let totals = outcome.withLock { totals in
+                                switch result {
+                                case .success(let page):
+                                    totals.records += page.records
+                                    totals.deleted += page.deleted
+                                    totals.pages += 1
+                                case .failure(let error):
+                                    totals.failure = totals.failure ?? error
+                                }
+                                return totals
+                            }
+                            live.map { self.progress?.update($0, pages: totals.pages, records: totals.records) }
+                            self.handoff.signal()
+                            written.leave()
+                        }
+                    }
+                } catch {
+                    written.wait()
+                    throw outcome.withLock { $0.failure } ?? error
+                }
+                written.wait()
+                if let failure = outcome.withLock({ $0.failure }) { throw failure }
             }
             var current = try store.beginWalk(connector: plan.connector.name, model: plan.model, spec: decided)
             position = current
