@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// `bindbee-sync sandbox`: serves the embedded imitation of the Bindbee API on 127.0.0.1 until
-/// interrupted, so the worker (or curl) can be pointed at it like at the real API.
+/// interrupted, so the worker (or curl) can be pointed at it like at the real API, and its
+/// admin routes let a demo make the data change between two runs of the worker.
 enum SandboxCommand {
     static let spec = ArgumentSpec(command: "sandbox",
                                    valueOptions: ["--port", "--seed", "--rate-limit", "--faults", "--fault-seed", "--stall-seconds"])
@@ -36,6 +37,24 @@ enum SandboxCommand {
 
         The API key and the demo connectors' tokens are in config/sandbox-server.json, a config
         that points the worker at this server: bindbee-sync run --config config/sandbox-server.json --db FILE
+
+        Admin routes make the data change over time (same server, loopback only, API key
+        required, JSON in and out, 422 naming the field on bad input; every change is seeded
+        and changed records get modified_at = the data's clock):
+          POST /_admin/advance                 {"seconds": 3600}: move the data's clock forward
+          POST /_admin/mutate                  {"seed": 1, "update": 0.1, "insert": 0.05, "delete": 0.02,
+                                               "touch": 0, "connectors": [...], "models": [...]}
+                                               update/insert/delete/touch shares of the records
+                                               (lists optional); answers the ids per connector/model
+          POST /_admin/boundary                {"connector": "acme-hris", "model": "employees", "count": 300}
+                                               give COUNT records one modified_at (the clock)
+          POST /_admin/connectors              {"name", "category", "token", "origin_id", ...}: a new connector
+          POST /_admin/connectors/NAME/health  {"status": "RELINK_NEEDED", "sync_status": "Failed",
+                                               "last_sync_start_time": "2026-11-01T00:00:00Z", "is_active": true}
+          POST /_admin/expire-cursors          refuse every cursor issued so far
+        For example:
+          curl -X POST -H 'Authorization: Bearer sbx_demo_api_key' \\
+               -d '{"seed": 2, "update": 0.1, "insert": 0.05, "delete": 0.02}' http://127.0.0.1:8080/_admin/mutate
         """
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
@@ -73,6 +92,7 @@ enum SandboxCommand {
         for connector in sandbox.connectors {
             output.out("  connector \(connector.name) (\(connector.category.rawValue))")
         }
+        output.out("  admin routes: POST \(sandbox.baseURL.absoluteString)/_admin/... (see --help)")
         let stopped = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {

@@ -10,6 +10,11 @@ import Foundation
 /// from arrival order, so concurrency does not change which requests fail; at most
 /// `FaultPlan.maxConsecutiveFaults` in a row hit one request.
 ///
+/// The data changes over time on request (clock, record updates, inserts, deletions,
+/// connectors appearing or breaking): in-process through the methods below, or over HTTP
+/// through the admin routes (`POST /_admin/...`, see `SandboxAdmin.swift`). Every change is
+/// seeded and applied atomically.
+///
 /// Call `stop()` when done (deinit also stops it).
 public final class Sandbox: Sendable {
     /// Everything that shapes a sandbox; the defaults are the demo.
@@ -104,6 +109,49 @@ public final class Sandbox: Sendable {
     /// `SandboxAPI.expireCursors()`).
     public func expireCursors() {
         api.expireCursors()
+    }
+
+    /// Applies several changes to the data at once (see `SandboxAPI.change(_:)`).
+    public func change<R>(_ body: (inout SandboxDataset) throws(SandboxChangeError) -> R) throws(SandboxChangeError) -> R {
+        try api.change(body)
+    }
+
+    /// Moves the dataset's clock (`now`) forward; the rate limiter's clock is separate.
+    public func advanceClock(by seconds: Double) throws(SandboxChangeError) {
+        try api.advanceClock(by: seconds)
+    }
+
+    /// Updates, inserts, deletes and touches shares of the records; see `SandboxDataset.mutate`.
+    public func mutate(seed: UInt64, updateFraction: Double, insertFraction: Double, deleteFraction: Double,
+                       touchFraction: Double = 0, connectors: [String]? = nil,
+                       models: [String]? = nil) throws(SandboxChangeError) -> SandboxMutationSummary {
+        try api.mutate(seed: seed, updateFraction: updateFraction, insertFraction: insertFraction,
+                       deleteFraction: deleteFraction, touchFraction: touchFraction, connectors: connectors,
+                       models: models)
+    }
+
+    /// Makes `count` records of one model share `modified_at` = now; see
+    /// `SandboxDataset.setBoundaryTimestamp`.
+    public func setBoundaryTimestamp(connector: String, model: String,
+                                     count: Int) throws(SandboxChangeError) -> SandboxMutationSummary {
+        try api.setBoundaryTimestamp(connector: connector, model: model, count: count)
+    }
+
+    /// A new connector: listed by the connectors endpoint, its token opens its data.
+    public func addConnector(_ connector: SandboxConnector) throws(SandboxChangeError) {
+        try api.addConnector(connector)
+    }
+
+    /// Status, sync status and last sync start as the connectors endpoint reports them; data
+    /// endpoints keep serving whatever the health.
+    public func setConnectorHealth(name: String, status: String, syncStatus: String?,
+                                   lastSyncStartTime: SandboxTimestamp? = nil) throws(SandboxChangeError) {
+        try api.setConnectorHealth(name: name, status: status, syncStatus: syncStatus, lastSyncStartTime: lastSyncStartTime)
+    }
+
+    /// A connector's `is_active`.
+    public func setActive(name: String, _ active: Bool) throws(SandboxChangeError) {
+        try api.setActive(name: name, active)
     }
 
     /// Stops the server and waits for its connections to close. Idempotent.

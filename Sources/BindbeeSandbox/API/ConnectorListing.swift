@@ -21,7 +21,8 @@ enum ConnectorListing {
         let now = dataset.now
         let minute: Int64 = 60_000
         var random = KeyedRandom(seed: dataset.seed, connector.name, "connector-times")
-        let lastStart = now.adding(milliseconds: -(120 + Int64(random.below(180))) * minute - Int64(random.below(60_000)))
+        let derivedStart = now.adding(milliseconds: -(120 + Int64(random.below(180))) * minute - Int64(random.below(60_000)))
+        let lastStart = connector.lastSyncStartTime ?? derivedStart
         let syncing = connector.syncStatus == "Syncing"
         let durationSeconds = 300 + Int64(random.below(600))
         func time(_ t: SandboxTimestamp?) -> JSONValue { t.map { .string($0.iso8601) } ?? .null }
@@ -38,10 +39,10 @@ enum ConnectorListing {
             ("next_sync_start_time", time(lastStart.adding(milliseconds: 24 * 60 * minute))),
             ("connector_token", .string(connector.token)),
             ("category", .string(connector.category.rawValue.uppercased())),
-            ("relink_needed_at", time(connector.status == "RELINK_NEEDED" ? lastStart : nil)),
+            ("relink_needed_at", time(connector.status == "RELINK_NEEDED" ? connector.relinkNeededAt ?? lastStart : nil)),
             ("is_test_connector", .bool(connector.isTestConnector)),
             ("completed_at", time(syncing ? nil : lastStart.adding(milliseconds: durationSeconds * 1000))),
-            ("created_at", time(now.adding(milliseconds: -120 * SandboxTimestamp.millisecondsPerDay))),
+            ("created_at", time(connector.createdAt ?? now.adding(milliseconds: -120 * SandboxTimestamp.millisecondsPerDay))),
         ])
         if connector.category == .hris {
             let employees = dataset.records(connector: connector.name, model: "employees")

@@ -84,12 +84,18 @@ struct ValidationErrors {
         JSONValue.object(JSONObject([("detail", .array(entries))])).serialized
     }
 
+    /// A problem with a query parameter.
     mutating func add(name: String, type: String, message: String, input: String, context: JSONObject? = nil) {
+        add(loc: [.string("query"), .string(name)], type: type, message: message, input: .string(input), context: context)
+    }
+
+    /// A problem anywhere (`loc` as FastAPI writes it: `["body", "seconds"]`).
+    mutating func add(loc: [JSONValue], type: String, message: String, input: JSONValue, context: JSONObject? = nil) {
         var entry = JSONObject([
             ("type", .string(type)),
-            ("loc", .array([.string("query"), .string(name)])),
+            ("loc", .array(loc)),
             ("msg", .string(message)),
-            ("input", .string(input)),
+            ("input", input),
         ])
         if let context { entry["ctx"] = .object(context) }
         entries.append(.object(entry))

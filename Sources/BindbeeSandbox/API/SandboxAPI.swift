@@ -9,6 +9,9 @@ import BindbeeSync
 /// which only ever replace or alter a `200` page. Every response after the rate-limit step
 /// carries `X-RateLimit-*`. Error details never echo a credential.
 /// `GET .../{id}` and the other Bindbee endpoints are not served (404).
+///
+/// The data can change while serving (`change(_:)` and the methods built on it, in-process or
+/// through the admin routes under `/_admin/`, see `SandboxAdmin.swift`).
 public final class SandboxAPI: Sendable {
     /// Credentials, rate limit and faults of the API.
     public struct Options: Sendable {
@@ -46,6 +49,9 @@ public final class SandboxAPI: Sendable {
     /// The dataset behind a lock, so a later change can swap in a new value while requests
     /// keep serving from the snapshot they took.
     private let current: Locked<SandboxDataset>
+    /// Held while a change is computed, so changes apply one after the other while requests
+    /// go on reading `current`.
+    private let writer = Locked(())
     private let limiter: RateLimiter
     private let clock: SandboxClock
     private let injector: FaultInjector
@@ -73,6 +79,24 @@ public final class SandboxAPI: Sendable {
 
     public var counters: SandboxAPICounters { tally.withLock { $0 } }
 
+    /// Applies `body` to a copy of the data being served and swaps the result in at once: a
+    /// request sees the data from before or after the change, never part of it, and pages
+    /// being written keep their snapshot. Changes run one at a time; when `body` throws,
+    /// nothing changes. Cursors stay valid (they are positions, not offsets).
+    public func change<R>(_ body: (inout SandboxDataset) throws(SandboxChangeError) -> R) throws(SandboxChangeError) -> R {
+        let outcome: Result<R, SandboxChangeError> = writer.withLock { _ in
+            var copy = dataset
+            do throws(SandboxChangeError) {
+                let result = try body(&copy)
+                current.withLock { $0 = copy }
+                return .success(result)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
     /// The faults this API injects.
     public var faultPlan: FaultPlan { injector.plan }
 
@@ -84,6 +108,8 @@ public final class SandboxAPI: Sendable {
 
     /// The `HTTPServer.Handler` entry point.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        // The admin routes are not Bindbee traffic: no rate limit, faults or counters.
+        if AdminRoute.covers(request.path) { return administer(request) }
         let response = respond(request)
         tally.withLock {
             $0.requests += 1
@@ -120,7 +146,7 @@ public final class SandboxAPI: Sendable {
     }
 
     /// 401 unless the request carries `Authorization: Bearer <apiKey>`.
-    private func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
+    func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
         let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer"]
         guard let header = request.headers["Authorization"] else {
             return Self.error(401, "Not authenticated", headers: challenge)

@@ -69,6 +69,13 @@ struct KeyedRandom {
         return chosen.sorted()
     }
 
+    /// The items in a random order (Fisher-Yates).
+    mutating func shuffled<T>(_ items: [T]) -> [T] {
+        var out = items
+        for i in stride(from: out.count - 1, to: 0, by: -1) { out.swapAt(i, below(i + 1)) }
+        return out
+    }
+
     mutating func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(count)

@@ -13,6 +13,10 @@ struct RecordGenerator {
     let nestedSchemas: [String: [FieldSpec]]
     /// Where record 0 of a model carries 2^53+1: the model and the field path.
     let bigInteger: (model: String, path: [String])?
+    /// Model → ids of the records that exist now, sorted. Set for records made after the data
+    /// has changed: relations then pick among these instead of the generated ids, so they
+    /// never point at a deleted record.
+    var liveIDs: [String: [String]]?
 
     /// Records with an index below this are never null and use the special samples in order.
     static let guaranteedCount = 8
@@ -69,11 +73,14 @@ struct RecordGenerator {
     }
 
     /// The complete record (with `raw_data` and `custom_fields` objects) in catalog field order.
-    func record(_ spec: ModelSpec, index: Int, modifiedAt: SandboxTimestamp) -> JSONObject {
+    /// A `revision` draws every value but `id`, `remote_id` and the person from other streams:
+    /// the same record as rewritten upstream.
+    func record(_ spec: ModelSpec, index: Int, modifiedAt: SandboxTimestamp, revision: String? = nil) -> JSONObject {
         let person = person(model: spec.model, index: index)
         let noun = noun(spec.model)
         // Members are appended in order (JSONObject's subscript setter searches linearly).
-        let recordStream = KeyedRandom(seed: seed, connector.name, spec.model, String(index))
+        var recordStream = KeyedRandom(seed: seed, connector.name, spec.model, String(index))
+        if let revision { recordStream = recordStream.derived("revision " + revision) }
         var anchorStream = recordStream.derived("anchor")
         let anchor = now.adding(milliseconds: -Int64(anchorStream.int(in: 30...400)) * SandboxTimestamp.millisecondsPerDay
             - Int64(anchorStream.below(Int(SandboxTimestamp.millisecondsPerDay))))
@@ -172,6 +179,15 @@ struct RecordGenerator {
 
     private func relation(_ field: FieldSpec, _ slot: Slot, _ random: inout KeyedRandom) -> JSONValue {
         let isArray = field.type == .array
+        if let liveIDs, let target = RelationMap.target(connector.category, field: field.name) {
+            let own = target == slot.model ? recordID(model: slot.model, index: slot.index) : nil
+            let pool = (liveIDs[target] ?? []).filter { $0 != own }
+            guard !pool.isEmpty else { return isArray ? .array([]) : .null }
+            if isArray {
+                return .array(random.distinctIndices(random.int(in: 0...3), of: pool.count).map { .string(pool[$0]) })
+            }
+            return .string(pool[random.below(pool.count)])
+        }
         guard let target = RelationMap.target(connector.category, field: field.name),
               let total = counts[target], total > 0 else { return isArray ? .array([]) : .null }
         // A record never points at itself (a manager is someone else).

@@ -26,11 +26,20 @@ public struct SandboxConnector: Sendable, Equatable {
     public var recordsPerModel: ClosedRange<Int>
     /// Exact record counts per model name (`employees: 250`).
     public var recordCountOverrides: [String: Int]
+    /// When the last sync started; nil: a few hours before the dataset's clock, so it moves
+    /// with `SandboxDataset.advanceClock(by:)`. Set it to make a connector look stale.
+    public var lastSyncStartTime: SandboxTimestamp?
+    /// When the connector became `RELINK_NEEDED` (only reported in that status; nil: at
+    /// `last_sync_start_time`).
+    public var relinkNeededAt: SandboxTimestamp?
+    /// When the connector was created; nil: 120 days before the dataset's clock.
+    public var createdAt: SandboxTimestamp?
 
     public init(name: String, category: Category, token: String, integrationSlug: String, endUser: String,
                 originID: String, isTestConnector: Bool = true, isActive: Bool = true, status: String = "COMPLETE",
                 syncStatus: String? = "Done", recordsPerModel: ClosedRange<Int> = 20...60,
-                recordCountOverrides: [String: Int] = [:]) {
+                recordCountOverrides: [String: Int] = [:], lastSyncStartTime: SandboxTimestamp? = nil,
+                relinkNeededAt: SandboxTimestamp? = nil, createdAt: SandboxTimestamp? = nil) {
         self.name = name
         self.category = category
         self.token = token
@@ -43,7 +52,15 @@ public struct SandboxConnector: Sendable, Equatable {
         self.syncStatus = syncStatus
         self.recordsPerModel = recordsPerModel
         self.recordCountOverrides = recordCountOverrides
+        self.lastSyncStartTime = lastSyncStartTime
+        self.relinkNeededAt = relinkNeededAt
+        self.createdAt = createdAt
     }
+
+    /// The values `status` may take.
+    public static let statuses = ["COMPLETE", "INCOMPLETE", "RELINK_NEEDED"]
+    /// The values `syncStatus` may take besides nil.
+    public static let syncStatuses = ["Syncing", "Done", "Failed"]
 
     /// HRIS, 250 employees (two pages of 200) and 20-60 records in every other model.
     public static let acmeHRIS = SandboxConnector(

@@ -6,23 +6,29 @@ import Dispatch
 /// byte-identical records; each connector's data depends only on the seed, its own name and
 /// its own scale, so adding a connector leaves the others unchanged.
 ///
-/// A value type: the API serves from a snapshot, and a later change (advancing `now`,
-/// updating, inserting or deleting records) produces a new value without disturbing pages
-/// being written.
+/// A value type: the API serves from a snapshot, and a change (advancing `now`, updating,
+/// inserting or deleting records, adding or re-flagging connectors: see
+/// `DatasetChanges.swift` and `DatasetMutation.swift`) produces a new value without disturbing
+/// pages being written. Changes are seeded too: the same changes applied to the same dataset
+/// give the same result.
 public struct SandboxDataset: Sendable {
     /// 2^53 + 1: the smallest integer a double cannot hold. Record 0 of one model per
     /// connector carries it in an integer field (see `bigIntegerLocations`).
     public static let beyondDoubleInteger: Int64 = 9_007_199_254_740_993
 
     public let seed: UInt64
-    /// The dataset's clock: `modified_at` values lie in the 30 days before it, and the
-    /// connectors endpoint reports sync times relative to it.
-    public private(set) var now: SandboxTimestamp
-    public let connectors: [SandboxConnector]
+    /// The dataset's clock: generated `modified_at` values lie in the 30 days before it, changed
+    /// records get it as their `modified_at`, and the connectors endpoint reports sync times
+    /// relative to it. It only moves through `advanceClock(by:)`.
+    public internal(set) var now: SandboxTimestamp
+    /// In the order the connectors endpoint lists them; added connectors come last.
+    public internal(set) var connectors: [SandboxConnector]
     /// connector name → model name → records.
-    private var data: [String: [String: SandboxModelData]]
-    /// connector name → (model, field path) of the 2^53+1 value.
-    public let bigIntegerLocations: [String: (model: String, path: [String])]
+    var data: [String: [String: SandboxModelData]]
+    /// connector name → (model, field path) of the 2^53+1 value (a mutation may delete that
+    /// record).
+    public internal(set) var bigIntegerLocations: [String: (model: String, path: [String])]
+    let catalog: ModelCatalog
 
     public init(seed: UInt64 = 1, connectors: [SandboxConnector] = SandboxConnector.demo,
                 now: SandboxTimestamp = .defaultNow, catalog: ModelCatalog = .shared) {
@@ -31,11 +37,18 @@ public struct SandboxDataset: Sendable {
         self.seed = seed
         self.now = now
         self.connectors = connectors
-        var big: [String: (model: String, path: [String])] = [:]
+        self.catalog = catalog
+        self.data = [:]
+        self.bigIntegerLocations = [:]
+        generate(connectors)
+    }
+
+    /// Generates the records of `connectors` at the current `now` and adds them.
+    mutating func generate(_ connectors: [SandboxConnector]) {
         var jobs: [(generator: RecordGenerator, spec: ModelSpec)] = []
         for connector in connectors {
             let generator = RecordGenerator(seed: seed, connector: connector, now: now, catalog: catalog)
-            big[connector.name] = generator.bigInteger
+            bigIntegerLocations[connector.name] = generator.bigInteger
             jobs += catalog.models(in: connector.category).map { (generator, $0) }
         }
         // Models are independent (each draws from its own keyed streams): build them in parallel.
@@ -46,14 +59,13 @@ public struct SandboxDataset: Sendable {
             let count = generator.counts[spec.model] ?? 0
             let stamps = generator.modifiedAtValues(model: spec.model, count: count)
             let records = (0..<count).map { index in
-                SandboxRecord(fields: generator.record(spec, index: index, modifiedAt: stamps[index]))
+                SandboxRecord(fields: generator.record(spec, index: index, modifiedAt: stamps[index]),
+                              generatorIndex: index)
             }
-            let model = SandboxModelData(spec: spec, records: records)
+            let model = SandboxModelData(spec: spec, records: records, nextIndex: count)
             built.withLock { $0[generator.connector.name, default: [:]][spec.model] = model }
         }
-        let data = built.withLock { $0 }
-        self.data = data
-        self.bigIntegerLocations = big
+        data.merge(built.withLock { $0 }) { _, new in new }
     }
 
     /// The connector a token belongs to.

@@ -10,6 +10,9 @@ public struct SandboxRecord: Sendable {
     public let fields: JSONObject
     /// The item as served by default: no `raw_data`, `custom_fields: null`.
     public let defaultJSON: String
+    /// The generator's index of the record within its model (nil for connector items), so an
+    /// update can draw new values for the same record.
+    let generatorIndex: Int?
     private let members: [Member]
 
     /// One top-level member, pre-rendered as `"key":value`, or one whose presence or value
@@ -20,8 +23,9 @@ public struct SandboxRecord: Sendable {
         case customFields(requested: String)
     }
 
-    init(fields: JSONObject) {
+    init(fields: JSONObject, generatorIndex: Int? = nil) {
         self.fields = fields
+        self.generatorIndex = generatorIndex
         func first(_ key: String) -> JSONValue? { fields.members.first { $0.key == key }?.value }
         self.id = first("id")?.stringValue ?? ""
         self.remoteID = first("remote_id")?.stringValue
@@ -82,10 +86,13 @@ public struct SandboxRecord: Sendable {
 public struct SandboxModelData: Sendable {
     public let spec: ModelSpec
     public let records: [SandboxRecord]
+    /// The generator index the next inserted record gets (never reused, so new ids are new).
+    let nextIndex: Int
 
-    init(spec: ModelSpec, records: [SandboxRecord]) {
+    init(spec: ModelSpec, records: [SandboxRecord], nextIndex: Int) {
         self.spec = spec
         self.records = records.sorted { SandboxModelData.precedes($0.modifiedAt, $0.id, $1.modifiedAt, $1.id) }
+        self.nextIndex = nextIndex
     }
 
     /// The record with this id, if any.

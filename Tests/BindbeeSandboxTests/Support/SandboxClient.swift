@@ -88,3 +88,37 @@ func spec(_ category: Category, _ model: String) -> ModelSpec {
 func secrets(of sandbox: Sandbox) -> [String] {
     [sandbox.apiKey] + sandbox.connectors.map(\.token)
 }
+
+extension SandboxClient {
+    /// POSTs `body` to an admin route with the API key (unless `apiKey` says otherwise).
+    func admin(_ path: String, _ body: String? = nil, apiKey: String?? = .none, method: String = "POST") throws -> RawResponse {
+        var headers = [("Content-Type", "application/json")]
+        switch apiKey {
+        case .none: headers.append(("Authorization", "Bearer \(sandbox.apiKey)"))
+        case .some(.some(let key)): headers.append(("Authorization", "Bearer \(key)"))
+        case .some(.none): break
+        }
+        return try http.request(method, path, headers: headers, body: body)
+    }
+
+    /// The ids of every item of a walk.
+    func ids(_ connector: SandboxConnector, _ spec: ModelSpec, query: [(String, String)] = []) throws -> [String] {
+        try walk(connector, spec, query: query).flatMap(\.items).compactMap { $0["id"]?.stringValue }
+    }
+}
+
+/// The field a refused change names, or nil when the change went through.
+func refusedField(_ change: () throws(SandboxChangeError) -> Void) -> String? {
+    do {
+        try change()
+        return nil
+    } catch {
+        return error.field
+    }
+}
+
+/// The first page of a list with `page_size=200` exactly as the sandbox writes it for these
+/// records (all of them fit), to compare response bodies byte for byte.
+func wholeListBody(_ records: [SandboxRecord]) -> String {
+    "{\"cursor\":null,\"page_size\":\(records.count),\"items\":[" + records.map(\.defaultJSON).joined(separator: ",") + "]}"
+}
