@@ -22,11 +22,11 @@ func secrets(of sandbox: Sandbox) -> [String] { [sandbox.apiKey] + sandbox.conne
 /// Rows per (connector, table) must equal what the sandbox serves, and every `_record` its item.
 /// Returns the number of records compared.
 @discardableResult
-func expectMirrorEqualsSandbox(_ store: MirrorStore, _ sandbox: Sandbox, connectors names: [String]? = nil,
+func expectMirrorEqualsSandbox(_ store: MirrorStore, _ sandbox: Sandbox, connectors names: [String]? = nil, models: [String]? = nil,
                                sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
     var compared = 0
     for connector in sandbox.connectors where names?.contains(connector.name) ?? true {
-        for model in ModelCatalog.shared.models(in: connector.category) {
+        for model in ModelCatalog.shared.models(in: connector.category) where models?.contains(model.model) ?? true {
             let served = sandbox.dataset.records(connector: connector.name, model: model.model)
             let rows = try store.query("SELECT id, _record FROM \(MirrorSchema.quote(model.tableName)) WHERE _connector = ?", [.text(connector.name)])
             #expect(rows.count == served.count, "\(connector.name) \(model.tableName)", sourceLocation: sourceLocation)

@@ -9,6 +9,9 @@ public struct MirrorStatus: Sendable {
         public let model: String
         public let lastRunID: Int64?
         public let lastRunFinished: String?
+        /// What the last run's pull fetched and marked deleted.
+        public let lastRunRecords: Int?
+        public let lastRunDeleted: Int?
         public let walkStatus: String
         public let watermark: String?
         public let lastCompletedAt: String?
@@ -45,8 +48,10 @@ public struct MirrorStatus: Sendable {
         }
         var pulls: [Pull] = []
         for row in try db.query("""
-            SELECT s.connector, s.model, s.last_run_id, r.finished_at, s.walk_status, s.watermark, s.last_completed_at, c.last_sync_start_time, s.last_error
+            SELECT s.connector, s.model, s.last_run_id, r.finished_at, s.walk_status, s.watermark, s.last_completed_at, c.last_sync_start_time,
+                   s.last_error, p.records, p.deleted
             FROM _sync_state s LEFT JOIN _sync_runs r ON r.run_id = s.last_run_id LEFT JOIN _connectors c ON c.name = s.connector
+            LEFT JOIN _sync_run_pulls p ON p.run_id = s.last_run_id AND p.connector = s.connector AND p.model = s.model
             ORDER BY s.connector, s.model
             """) {
             let connector = row[0].text ?? "", model = row[1].text ?? ""
@@ -61,7 +66,7 @@ public struct MirrorStatus: Sendable {
                 deleted = Int(counts.first?[1].integer ?? 0)
             }
             pulls.append(Pull(connector: connector, model: model, lastRunID: row[2].integer, lastRunFinished: row[3].text,
-                              walkStatus: row[4].text ?? "", watermark: row[5].text, lastCompletedAt: row[6].text, live: live,
+                              lastRunRecords: row[9].integer.map(Int.init), lastRunDeleted: row[10].integer.map(Int.init), walkStatus: row[4].text ?? "", watermark: row[5].text, lastCompletedAt: row[6].text, live: live,
                               deleted: deleted, bindbeeSyncedAt: row[7].text, lastError: row[8].text))
         }
         return MirrorStatus(pulls: pulls, runs: runs)
@@ -74,9 +79,10 @@ public struct MirrorStatus: Sendable {
                             runs.map { [String($0.id), $0.job, $0.mode, $0.startedAt, $0.finishedAt ?? "-", $0.status,
                                         String($0.records), String($0.deleted), String($0.failedPulls)] })
         out += "\npulls:\n"
-        out += Table.render(["connector", "model", "last run", "walk", "watermark", "live", "deleted", "data age", "last error"],
+        out += Table.render(["connector", "model", "last run", "fetched", "marked deleted", "walk", "watermark", "live", "deleted", "data age", "last error"],
                             pulls.map { pull in
-            [pull.connector, pull.model, pull.lastRunID.map { "#\($0) \(pull.lastRunFinished ?? "running")" } ?? "-", pull.walkStatus,
+            [pull.connector, pull.model, pull.lastRunID.map { "#\($0) \(pull.lastRunFinished ?? "running")" } ?? "-",
+             pull.lastRunRecords.map(String.init) ?? "-", pull.lastRunDeleted.map(String.init) ?? "-", pull.walkStatus,
              pull.watermark ?? "-", String(pull.live), String(pull.deleted), Self.age(of: pull.bindbeeSyncedAt, now: now),
              pull.lastError.map { $0.count > 80 ? String($0.prefix(80)) + "…" : $0 } ?? "-"]
         })
