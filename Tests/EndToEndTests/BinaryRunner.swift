@@ -25,15 +25,19 @@ struct BinaryRunner {
 
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Starts the binary without waiting; its output goes to `log` (a file path) when given.
-    static func start(_ arguments: [String], environment: [String: String] = [:], log: String? = nil) throws -> Process {
+    /// The binary with `arguments`, run in the repository, with `environment` added to ours.
+    private static func process(_ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = repoRoot
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        return process
+    }
+
+    /// Starts the binary without waiting; its output goes to `log` (a file path) when given.
+    static func start(_ arguments: [String], environment: [String: String] = [:], log: String? = nil) throws -> Process {
+        let process = process(arguments, environment: environment)
         if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -47,14 +51,9 @@ struct BinaryRunner {
         return process
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL = repoRoot) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+    /// Runs the binary to its end and captures what it printed.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = process(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
