@@ -90,9 +90,16 @@ struct RunExecution {
             for result in report.results where result.status == .skipped && result.spec == nil {
                 try? store.recordPull(runID: runID, result)
             }
-            try? store.finishRun(runID: runID, report: report, error: failures.isEmpty ? nil : failures.joined(separator: "; "))
+            try? store.finishRun(runID: runID, report: report, error: failures.isEmpty ? nil : failures.joined(separator: "; "),
+                                 failed: check.failures.contains { Set(request.config.discovery?.categories ?? []).contains($0.category) })
         }
         output.out(client.redactor.redact(report.summary()))
+        // Without the listing, discovery may have missed connectors: the run did not do its job.
+        let discovering = Set(request.config.discovery?.categories ?? [])
+        if check.failures.contains(where: { discovering.contains($0.category) }) {
+            output.out("run FAILED: connector discovery failed for \(check.failures.map(\.category.rawValue).joined(separator: ", "))")
+            return ExitCode.failed
+        }
         return report.exitCode
     }
 

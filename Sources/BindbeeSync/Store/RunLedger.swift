@@ -35,13 +35,13 @@ extension MirrorStore {
         }
     }
 
-    /// Closes run `runID` with its totals.
-    public func finishRun(runID: Int64, report: RunReport, error: String? = nil, now: String = Timestamp.now()) throws {
+    /// Closes run `runID` with its totals; `failed` marks it failed even when every pull succeeded.
+    public func finishRun(runID: Int64, report: RunReport, error: String? = nil, failed: Bool = false, now: String = Timestamp.now()) throws {
         try queue.sync {
             _ = try database.query("""
                 UPDATE _sync_runs SET finished_at = ?, status = ?, pulls = ?, pulls_failed = ?, pages = ?, records = ?, deleted = ?,
                   retries = ?, throttled = ?, error = ? WHERE run_id = ?
-                """, [.text(now), .text(report.exitCode == 0 && error == nil ? "succeeded" : "failed"), .integer(Int64(report.results.count)),
+                """, [.text(now), .text(report.exitCode == 0 && !failed ? "succeeded" : "failed"), .integer(Int64(report.results.count)),
                       .integer(Int64(report.unsuccessful.count)), .integer(Int64(report.pages)), .integer(Int64(report.records)),
                       .integer(Int64(report.deleted)), .integer(Int64(report.retries)), .integer(Int64(report.throttled)),
                       error.map(SQLiteValue.text) ?? .null, .integer(runID)])
