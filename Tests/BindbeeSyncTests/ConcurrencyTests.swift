@@ -16,7 +16,7 @@ import Testing
                 entry.max = max(entry.max, entry.now)
                 all[token] = entry
             }
-            Thread.sleep(forTimeInterval: 0.1)  // injected latency
+            Thread.sleep(forTimeInterval: 0.2)  // injected latency
             inFlightByToken.withLock { $0[token]?.now -= 1 }
             return .json(200, #"{"cursor": null, "page_size": 1, "items": [{"id": "\#(request.path)"}]}"#)
         }
@@ -33,11 +33,11 @@ import Testing
         let wall = Date().timeIntervalSince(started)
         #expect(report.exitCode == 0)
         #expect(report.records == plans.count)
-        let serialSum = Double(plans.count) * 0.1  // 24 pulls of one 100 ms request each
+        let serialSum = Double(plans.count) * 0.2  // 24 pulls of one 200 ms request each
         #expect(wall < serialSum / 2, "wall \(wall) s vs serial \(serialSum) s")
         #expect(server.server.counters.maxInFlightRequests <= 6)
         #expect(server.server.counters.maxInFlightRequests >= 4, "the pulls did not overlap")
         for (_, entry) in inFlightByToken.withLock({ $0 }) { #expect(entry.max <= 2) }
-        print("concurrency: \(plans.count) pulls with 100 ms latency in \(String(format: "%.2f", wall)) s (serial \(serialSum) s), max \(server.server.counters.maxInFlightRequests) in flight")
+        print("concurrency: \(plans.count) pulls with 200 ms latency in \(String(format: "%.2f", wall)) s (serial \(serialSum) s), max \(server.server.counters.maxInFlightRequests) in flight")
     }
 }
