@@ -11,11 +11,16 @@ import Glibc
 /// admin routes let a demo make the data change between two runs of the worker.
 enum SandboxCommand {
     static let spec = ArgumentSpec(command: "sandbox",
-                                   valueOptions: ["--port", "--seed", "--rate-limit", "--faults", "--fault-seed", "--stall-seconds"])
+                                   valueOptions: ["--port", "--seed", "--rate-limit", "--faults", "--fault-seed", "--stall-seconds",
+                                                  "--bench-employees", "--bench-connectors", "--bench-mix",
+                                                  "--bench-other-connectors", "--bench-page-size", "--latency-ms"])
 
     static let help = """
         Usage: bindbee-sync sandbox [--port N] [--seed N] [--rate-limit N]
                                     [--faults KIND=RATE,...] [--fault-seed N] [--stall-seconds S]
+               bindbee-sync sandbox --bench-employees N [--bench-connectors N] [--bench-mix N]
+                                    [--bench-other-connectors N] [--bench-page-size N] [--latency-ms N]
+                                    [--port N] [--seed N]
 
         Serves an imitation of the Bindbee API on http://127.0.0.1:PORT (loopback only) with
         deterministic demo data, until interrupted (Ctrl-C or SIGTERM).
@@ -34,6 +39,19 @@ enum SandboxCommand {
           --fault-seed N     fault seed (default 1); the same seed fails the same requests
           --stall-seconds S  how long a stall holds a request (default 5)
           --help             this text
+
+        Benchmark mode (benchmarks/run uses it): large lists served from pages rendered once at
+        start-up, no rate limit, no faults, no admin routes beyond the ordinary ones.
+          --bench-employees N        employees in total, split evenly over the HRIS connectors
+          --bench-connectors N       HRIS connectors (default 4); they all serve the same pages
+          --bench-mix N              N records in every other model too, plus ATS and LMS
+                                     connectors with N records per model (default 0: employees only)
+          --bench-other-connectors N ATS and LMS connectors each with --bench-mix (default 1)
+          --bench-page-size N        the page size rendered (default 200); other sizes are served
+                                     by the ordinary API
+          --latency-ms N             sleep N ms before answering each list request
+        Once ready it prints one line "bench {JSON}" with the port, the API key, the connectors
+        (name, category, token, models) and the pages, bytes and records rendered.
 
         The API key and the demo connectors' tokens are in config/sandbox-server.json, a config
         that points the worker at this server: bindbee-sync run --config config/sandbox-server.json --db FILE
@@ -62,6 +80,7 @@ enum SandboxCommand {
         let seed: Int
         let rateLimit: Int
         let faults: FaultPlan
+        var bench: BenchServer.Options?
         do {
             let parsed = try ParsedArguments.parse(arguments, spec: spec)
             if parsed.has("--help") {
@@ -72,10 +91,26 @@ enum SandboxCommand {
             seed = try parsed.int("--seed", range: 0...Int(Int32.max), command: "sandbox") ?? 1
             rateLimit = try parsed.int("--rate-limit", range: 1...1_000_000, command: "sandbox") ?? 200
             faults = try faultPlan(parsed)
+            if let employees = try parsed.int("--bench-employees", range: 0...100_000_000, command: "sandbox") {
+                bench = BenchServer.Options(
+                    employees: employees,
+                    hrisConnectors: try parsed.int("--bench-connectors", range: 1...10_000, command: "sandbox") ?? 4,
+                    mixRecordsPerModel: try parsed.int("--bench-mix", range: 0...10_000_000, command: "sandbox") ?? 0,
+                    otherConnectors: try parsed.int("--bench-other-connectors", range: 1...10_000, command: "sandbox") ?? 1,
+                    latencyMilliseconds: try parsed.int("--latency-ms", range: 0...600_000, command: "sandbox") ?? 0,
+                    pageSize: try parsed.int("--bench-page-size", range: 1...200, command: "sandbox") ?? 200,
+                    seed: UInt64(seed), port: UInt16(port))
+            } else {
+                for flag in ["--bench-connectors", "--bench-mix", "--bench-other-connectors", "--bench-page-size", "--latency-ms"]
+                where parsed.value(flag) != nil {
+                    throw InputError(source: "bindbee-sync sandbox", field: flag, "only works with --bench-employees")
+                }
+            }
         } catch {
             output.err("error: \(error)\nRun 'bindbee-sync sandbox --help' for usage.")
             return ExitCode.badInput
         }
+        if let bench { return serveBench(bench, output: output) }
         let sandbox: Sandbox
         do {
             sandbox = try Sandbox(options: Sandbox.Options(seed: UInt64(seed), port: UInt16(port), rateLimit: rateLimit,
@@ -93,6 +128,14 @@ enum SandboxCommand {
             output.out("  connector \(connector.name) (\(connector.category.rawValue))")
         }
         output.out("  admin routes: POST \(sandbox.baseURL.absoluteString)/_admin/... (see --help)")
+        waitForSignal()
+        sandbox.stop()
+        output.out("sandbox stopped")
+        return ExitCode.ok
+    }
+
+    /// Blocks until SIGINT or SIGTERM.
+    private static func waitForSignal() {
         let stopped = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
@@ -103,8 +146,36 @@ enum SandboxCommand {
             sources.append(source)
         }
         stopped.wait()
-        sandbox.stop()
-        output.out("sandbox stopped")
+        _ = sources
+    }
+
+    /// `--bench-employees`: pre-rendered pages, then one machine-readable line for the harness.
+    private static func serveBench(_ options: BenchServer.Options, output: CommandOutput) -> Int32 {
+        let bench: BenchServer
+        do {
+            bench = try BenchServer(options: options)
+        } catch {
+            output.err("error: cannot start the benchmark sandbox on port \(options.port): \(error)")
+            return ExitCode.failed
+        }
+        let connectors: [JSONValue] = bench.connectors.map { connector in
+            .object(JSONObject([("name", .string(connector.name)), ("category", .string(connector.category.rawValue)),
+                                ("token", .string(connector.token)),
+                                ("models", .array(connector.models.map { .string($0) }))]))
+        }
+        let records: [(String, JSONValue)] = bench.recordsPerConnector.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) }
+        let info = JSONValue.object(JSONObject([
+            ("port", .int(Int64(bench.port))), ("api_key", .string(bench.apiKey)),
+            ("pages", .int(Int64(bench.pageCount))),
+            ("bytes_per_connector", .object(JSONObject(bench.renderedBytes.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { ($0.key.rawValue, JSONValue.int(Int64($0.value))) }))),
+            ("records_per_connector", .object(JSONObject(records))),
+            ("setup_seconds", .double(bench.setupSeconds)), ("connectors", .array(connectors)),
+        ]))
+        output.out("bench \(info.serialized)")
+        waitForSignal()
+        bench.stop()
         return ExitCode.ok
     }
 
