@@ -53,9 +53,9 @@ struct RunExecution {
             output.err("error: \(error)")
             return ExitCode.badInput
         }
-        let unhealthy = Set(check.health.values.filter { $0.problem != nil }.map(\.name))
-        let skipped = request.job.unhealthy == .skip ? plans.filter { unhealthy.contains($0.connector.name) } : []
-        let runnable = plans.filter { !(request.job.unhealthy == .skip && unhealthy.contains($0.connector.name)) }
+        let skipping = request.job.unhealthy == .skip ? Set(check.health.values.filter { $0.problem != nil }.map(\.name)) : []
+        let skipped = plans.filter { skipping.contains($0.connector.name) }
+        let runnable = plans.filter { !skipping.contains($0.connector.name) }
         if request.dryRun { return dryRun(plans: runnable, skipped: skipped, check: check) }
 
         let store: MirrorStore

@@ -42,11 +42,6 @@ public struct ScannedPage: Sendable {
         }
     }
 
-    /// The decoded text of a string member.
-    public func string(_ member: ScannedMember) -> String {
-        body.withUnsafeBufferPointer { JSONReader($0).decodeString(member.value, escaped: member.kind == .escapedString) }
-    }
-
     /// The decoded key of a member.
     public func key(_ member: ScannedMember) -> String {
         body.withUnsafeBufferPointer { JSONReader($0).decodeString(member.key, escaped: member.keyEscaped) }

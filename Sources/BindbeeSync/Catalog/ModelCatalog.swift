@@ -187,8 +187,4 @@ public struct ModelCatalog: Sendable {
     public func model(_ category: Category, _ name: String) -> ModelSpec? {
         models.first { $0.category == category && $0.model == name }
     }
-
-    public func model(table: String) -> ModelSpec? {
-        models.first { $0.tableName == table }
-    }
 }

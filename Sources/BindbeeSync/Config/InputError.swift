@@ -48,8 +48,6 @@ struct JSONFieldReader {
         }
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil }
-
     func string(_ key: String) throws(InputError) -> String? {
         guard let value = object[key] else { return nil }
         guard case .string(let text) = value else { throw fail(key, "expected a string, found \(value.typeName)") }

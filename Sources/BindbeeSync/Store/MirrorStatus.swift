@@ -98,15 +98,3 @@ public struct MirrorStatus: Sendable {
         return "\(seconds / 60)m"
     }
 }
-
-/// Plain-text tables with aligned columns, for summaries and status.
-public enum Table {
-    public static func render(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        return ([header] + rows).map { row in
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
-}

@@ -112,9 +112,6 @@ public final class SQLiteDatabase {
     public func scalar(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> SQLiteValue? {
         try query(sql, arguments).first?.first
     }
-
-    /// The SQLite library version, e.g. "3.40.1".
-    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }
 
 /// A value read from or bound to SQLite.

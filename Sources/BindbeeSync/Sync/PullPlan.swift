@@ -75,8 +75,6 @@ public struct PullPlan: Sendable {
         self.since = since
     }
 
-    public var label: String { "\(connector.name) \(model.qualifiedName)" }
-
     /// The walk this pull makes, given its committed state:
     ///
     /// | job | model has `modified_after` | watermark | sends `modified_after` | marks deletions |

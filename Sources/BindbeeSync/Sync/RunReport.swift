@@ -32,30 +32,17 @@ public struct RunReport: Sendable {
 
     /// One line per connector (pulls, pages, records, failures), then every failure's reason.
     public func summary() -> String {
-        var lines: [String] = []
+        func row(_ label: String, _ pulls: [PullResult]) -> [String] {
+            [label, String(pulls.count), String(pulls.filter { $0.status == .succeeded }.count),
+             String(pulls.filter { $0.status != .succeeded }.count)]
+                + [\PullResult.pages, \.records, \.deleted, \.requests.retries, \.requests.throttled].map { key in
+                    String(pulls.reduce(0) { $0 + $1[keyPath: key] })
+                }
+        }
         let connectors = Array(Set(results.map(\.connector))).sorted()
+        let rows = connectors.map { connector in row(connector, results.filter { $0.connector == connector }) } + [row("total", results)]
         let header = ["connector", "pulls", "ok", "failed", "pages", "records", "deleted", "retries", "429s"]
-        var rows: [[String]] = []
-        for connector in connectors {
-            let mine = results.filter { $0.connector == connector }
-            rows.append([connector, String(mine.count), String(mine.filter { $0.status == .succeeded }.count),
-                         String(mine.filter { $0.status != .succeeded }.count),
-                         String(mine.reduce(0) { $0 + $1.pages }), String(mine.reduce(0) { $0 + $1.records }),
-                         String(mine.reduce(0) { $0 + $1.deleted }),
-                         String(mine.reduce(0) { $0 + $1.requests.retries }), String(mine.reduce(0) { $0 + $1.requests.throttled })])
-        }
-        rows.append(["total", String(results.count), String(succeeded.count), String(unsuccessful.count), String(pages), String(records),
-                     String(deleted),
-                     String(results.reduce(0) { $0 + $1.requests.retries }), String(results.reduce(0) { $0 + $1.requests.throttled })])
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func format(_ row: [String]) -> String {
-            row.enumerated().map { i, cell in
-                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[i] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
-        lines.append(format(header))
-        lines += rows.map(format)
+        var lines = [Table.render(header, rows, rightAligned: Set(1..<header.count)).trimmingCharacters(in: .newlines)]
         for failure in unsuccessful {
             lines.append("\(failure.status.rawValue.uppercased()) \(failure.connector) \(failure.model.qualifiedName): \(failure.error ?? "")")
         }

@@ -126,13 +126,7 @@ public final class SyncRunner: Sendable {
             func walk(from position: WalkPosition) throws {
                 let written = DispatchGroup()
                 let outcome = Locked<(records: Int, deleted: Int, pages: Int, failure: Error?)>((0, 0, 0, nil))
-                defer {
-                    written.wait()
-                    let totals = outcome.withLock { $0 }
-                    records += totals.records
-                    deleted += totals.deleted
-                    pages += totals.pages
-                }
+                var walkError: Error?
                 do {
                     _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, _, cost in
                         if let failure = outcome.withLock({ $0.failure }) { throw failure }
@@ -157,11 +151,15 @@ public final class SyncRunner: Sendable {
                         }
                     }
                 } catch {
-                    written.wait()
-                    throw outcome.withLock { $0.failure } ?? error
+                    walkError = error
                 }
                 written.wait()
-                if let failure = outcome.withLock({ $0.failure }) { throw failure }
+                let totals = outcome.withLock { $0 }
+                records += totals.records
+                deleted += totals.deleted
+                pages += totals.pages
+                // A failed write is the cause; the walk only stopped because of it.
+                if let failure = totals.failure ?? walkError { throw failure }
             }
             var current = try store.beginWalk(connector: plan.connector.name, model: plan.model, spec: decided)
             position = current
