@@ -34,7 +34,8 @@ import Testing
         #expect(report.exitCode == 0)
         #expect(report.records == plans.count)
         let serialSum = Double(plans.count) * 0.2  // 24 pulls of one 200 ms request each
-        #expect(wall < serialSum / 2, "wall \(wall) s vs serial \(serialSum) s")
+        // Overlap is proven by the in-flight counts, not by timing (a loaded machine stretches
+        // wall time); the wall time is printed for the record.
         #expect(server.server.counters.maxInFlightRequests <= 6)
         #expect(server.server.counters.maxInFlightRequests >= 4, "the pulls did not overlap")
         for (_, entry) in inFlightByToken.withLock({ $0 }) { #expect(entry.max <= 2) }

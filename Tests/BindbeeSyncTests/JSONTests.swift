@@ -5,6 +5,45 @@ import Testing
 /// The JSON reader keeps what the mirror contract needs: exact integers, exact code points,
 /// booleans as booleans, and it refuses what is not JSON.
 @Suite struct JSONTests {
+    /// The word-at-a-time fast path of string scanning stops exactly where a byte-by-byte
+    /// scan would: at every quote, backslash, control byte and non-ASCII byte, at every offset
+    /// within a word.
+    @Test func plainASCIISkippingStopsAtEverySpecialByteAtEveryAlignment() {
+        let specials: [UInt8] = [0x22, 0x5C, 0x00, 0x01, 0x1F, 0x80, 0xC3, 0xFF]
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x41, 0x7E]
+        for special in specials {
+            for length in 1...24 {
+                for offset in 0..<length {
+                    var bytes = (0..<length).map { plain[$0 % plain.count] }
+                    bytes[offset] = special
+                    for start in 0...offset {
+                        let found = bytes.withUnsafeBufferPointer { JSONReader.skipPlainASCII($0, from: start) }
+                        #expect(found == offset, "special \(special) at \(offset) of \(length), from \(start)")
+                    }
+                }
+            }
+        }
+        let allPlain = [UInt8](repeating: 0x61, count: 19)
+        #expect(allPlain.withUnsafeBufferPointer { JSONReader.skipPlainASCII($0, from: 3) } == 19)
+    }
+
+    @Test func stringScanningRefusesControlBytesAndBadUTF8InLongStrings() {
+        for offset in 0..<20 {
+            var text = Array(#"{"a":"abcdefghijklmnopqrstuvwxyz"}"#.utf8)
+            text[6 + offset] = 0x0A
+            #expect(throws: JSONError.self) { try JSONValue.parse(String(decoding: text, as: UTF8.self)) }
+            var utf8 = Array(#"{"a":"abcdefghijklmnopqrstuvwxyz"}"#.utf8)
+            utf8[6 + offset] = 0xC3  // a lead byte followed by ASCII: invalid UTF-8
+            #expect(throws: JSONError.self) { try utf8.withUnsafeBufferPointer { buffer throws(JSONError) in
+                var reader = JSONReader(buffer)
+                try reader.expect(UInt8(ascii: "{"), "{")
+                _ = try reader.scanString()
+                try reader.expect(UInt8(ascii: ":"), ":")
+                _ = try reader.scanString()
+            } }
+        }
+    }
+
     @Test func integersStayExactTo64Bits() throws {
         let value = try JSONValue.parse(#"{"a": 9007199254740993, "b": -9223372036854775808, "c": 9223372036854775807}"#)
         #expect(value["a"] == .int(9_007_199_254_740_993))

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 @testable import BindbeeSync
@@ -75,6 +76,113 @@ import Testing
         #expect(restarted.cursor == nil)
         #expect(try store.pullState(connector: "acme", model: model)?.pages == 0)
         #expect(try store.rowCounts(model) == ["acme": 1])  // rows already mirrored stay
+    }
+}
+
+/// The writer commits pages in batches (see `CommitPolicy`) without weakening what a commit
+/// means: a page's rows and its cursor are committed together, a walk's last page is committed
+/// before the pull hears of it, and a page that fails stops its walk.
+@Suite struct PageBatchTests {
+    let model = ModelCatalog.shared.model(.hris, "employees")!
+    let spec = WalkSpec(mode: "full", modifiedAfter: nil, marksDeletions: true, parameters: #"[["page_size","2"]]"#)
+
+    func page(_ ids: [String], cursor: String?) throws -> ScannedPage {
+        try PageScanner.scan(pageJSON(ids.map { #"{"id":"\#($0)"}"# }, cursor: cursor))
+    }
+
+    /// Hands `pages` to the writer without waiting and returns each page's outcome.
+    func enqueue(_ store: MirrorStore, _ pages: [ScannedPage], walk: WalkPosition, connector: String = "acme") -> () -> [Result<WrittenPage, Error>?] {
+        let outcomes = Locked([Result<WrittenPage, Error>?](repeating: nil, count: pages.count))
+        let group = DispatchGroup()
+        for (i, page) in pages.enumerated() {
+            group.enter()
+            store.enqueueWrite(page: page, model: model, connector: connector, walk: walk) { result in
+                outcomes.withLock { $0[i] = result }
+                group.leave()
+            }
+        }
+        return {
+            group.wait()
+            return outcomes.withLock { $0 }
+        }
+    }
+
+    /// Another connection's view: what is committed.
+    func committed(_ path: String) throws -> (pages: Int, rows: Int) {
+        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        let pages = try reader.scalar("SELECT COALESCE(SUM(walk_pages), 0) FROM _sync_state")?.integer ?? -1
+        let rows = try reader.scalar("SELECT COUNT(*) FROM hris_employees")?.integer ?? -1
+        return (Int(pages), Int(rows))
+    }
+
+    @Test func pagesBeforeTheLastWaitInOneOpenTransactionUntilTheBatchCommits() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("m.sqlite")
+        let store = try MirrorStore(path: path, commitPolicy: CommitPolicy(maxBytes: 1 << 30, maxSeconds: 600))
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
+        let accepted = DispatchSemaphore(value: 0)
+        for (i, ids) in [["a", "b"], ["c", "d"], ["e"]].enumerated() {
+            store.enqueueWrite(page: try page(ids, cursor: "c\(i)"), model: model, connector: "acme", walk: walk,
+                               accepted: { accepted.signal() }, completion: { _ in })
+        }
+        for _ in 0..<3 { accepted.wait() }
+        #expect(try committed(path) == (0, 0))  // written into the open transaction, not committed
+        store.flush()
+        #expect(try committed(path) == (3, 5))
+        #expect(try store.pullState(connector: "acme", model: model)?.cursor == "c2")
+    }
+
+    @Test func aWalksLastPageIsCommittedBeforeItsCompletionRuns() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("m.sqlite")
+        let store = try MirrorStore(path: path, commitPolicy: CommitPolicy(maxBytes: 1 << 30, maxSeconds: 600))
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
+        let outcomes = enqueue(store, [try page(["a", "b"], cursor: "c1"), try page(["c"], cursor: nil)], walk: walk)()
+        #expect(outcomes.allSatisfy { (try? $0?.get()) != nil })
+        #expect(try committed(path) == (2, 3))
+    }
+
+    @Test func anOpenBatchCommitsWithinMaxSecondsWhenNoPageComes() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("m.sqlite")
+        let store = try MirrorStore(path: path, commitPolicy: CommitPolicy(maxBytes: 1 << 30, maxSeconds: 0.2))
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
+        let outcomes = enqueue(store, [try page(["a"], cursor: "c1")], walk: walk)()
+        #expect((try? outcomes[0]?.get())?.records == 1)
+        #expect(try committed(path) == (1, 1))
+        _ = store
+    }
+
+    @Test func aFailedPageStopsItsWalkSoNoLaterCursorSkipsItsRows() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("m.sqlite")
+        let store = try MirrorStore(path: path)
+        _ = try store.query("CREATE TRIGGER refuse BEFORE INSERT ON hris_employees WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        let walk = try store.beginWalk(connector: "acme", model: model, spec: spec)
+        let other = try store.beginWalk(connector: "globex", model: model, spec: spec)
+        let wait = enqueue(store, [try page(["a", "b"], cursor: "c1"), try page(["c", "bad"], cursor: "c2"), try page(["d"], cursor: "c3")],
+                           walk: walk)
+        let otherOutcome = enqueue(store, [try page(["x"], cursor: nil)], walk: other, connector: "globex")()
+        let outcomes = wait()
+        #expect((try? outcomes[0]?.get())?.records == 2)
+        #expect(throws: SQLiteError.self) { try outcomes[1]?.get() }
+        #expect(throws: MirrorStoreError.self) { try outcomes[2]?.get() }
+        #expect((try? otherOutcome[0]?.get())?.records == 1)  // another walk is not affected
+        store.flush()
+        #expect(try store.pullState(connector: "acme", model: model)?.cursor == "c1")
+        #expect(try store.rowCounts(model) == ["acme": 2, "globex": 1])
+        // A new walk of the same pull starts clean.
+        let again = try store.beginWalk(connector: "acme", model: model, spec: spec)
+        #expect(throws: Never.self) { try store.write(page: page(["e"], cursor: "c9"), model: model, connector: "acme", walk: again) }
+    }
+
+    @Test func theCommitPolicyTable() {
+        let policy = CommitPolicy()
+        #expect(!policy.shouldCommit(bytes: 0, secondsOpen: 0, completesWalk: false))
+        #expect(!policy.shouldCommit(bytes: (8 << 20) - 1, secondsOpen: 0.99, completesWalk: false))
+        #expect(policy.shouldCommit(bytes: 8 << 20, secondsOpen: 0, completesWalk: false))
+        #expect(policy.shouldCommit(bytes: 0, secondsOpen: 1.0, completesWalk: false))
+        #expect(policy.shouldCommit(bytes: 0, secondsOpen: 0, completesWalk: true))
     }
 }
 

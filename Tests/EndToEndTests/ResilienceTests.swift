@@ -66,12 +66,12 @@ import Testing
 
     @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheDatabaseAndAKilledHolderDoesNotBlock() throws {
         let dir = try ScratchDirectory()
-        // A slow sandbox budget keeps the first run busy: 4 requests per 2 s.
+        // A slow worker budget keeps the first run busy: 4 requests per 2 s for 65 pulls.
         let sandbox = try Sandbox(seed: 5)
         defer { sandbox.stop() }
         let configPath = try dir.write("config.json", config(for: sandbox, extra: #", "rate_limit": {"requests": 4, "per_seconds": 2}"#))
         let db = dir.path("m.sqlite")
-        let first = try BinaryRunner.start(["run", "--config", configPath, "--db", db, "--model", "employees"], environment: environment(for: sandbox))
+        let first = try BinaryRunner.start(["run", "--config", configPath, "--db", db], environment: environment(for: sandbox))
         #expect(waitUntil(timeout: 30) { committedPages(db) >= 1 })
 
         let second = try BinaryRunner.run(["run", "--config", configPath, "--db", db], environment: environment(for: sandbox))

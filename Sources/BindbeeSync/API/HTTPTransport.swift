@@ -108,8 +108,10 @@ public final class HTTPTransport: Sendable {
         let transfer = delegate.register(task)
         task.resume()
         // URLSession has no connect timeout: cancel the task if no response has started in time.
-        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(max(1, timeouts.connect))) { [weak task] in
-            if transfer.markConnectTimeoutIfNoResponse() { task?.cancel() }
+        // Both are captured weakly: a strong `transfer` would keep every answer's body alive
+        // until the timer fires, so memory would grow with the pages fetched in that time.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(max(1, timeouts.connect))) { [weak task, weak transfer] in
+            if transfer?.markConnectTimeoutIfNoResponse() == true { task?.cancel() }
         }
         return try transfer.wait().get()
     }
@@ -127,7 +129,14 @@ final class Transfer: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let outcome = Locked<Result<HTTPResult, TransportError>?>(nil)
 
-    func received(_ response: URLResponse) { state.withLock { $0.response = response as? HTTPURLResponse } }
+    func received(_ response: URLResponse) {
+        state.withLock { state in
+            state.response = response as? HTTPURLResponse
+            // One allocation for the body when its length is announced (bounded: the length is the server's word).
+            let announced = response.expectedContentLength
+            if announced > 0 { state.body.reserveCapacity(Int(min(announced, 64 << 20))) }
+        }
+    }
     func received(_ data: Data) { state.withLock { $0.body.append(contentsOf: data) } }
 
     /// True when the connect timeout fired before any response: the caller cancels the task.
@@ -156,7 +165,10 @@ final class Transfer: Sendable {
             for (key, value) in http.allHeaderFields {
                 if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
             }
-            return .success(HTTPResult(status: http.statusCode, headers: headers, body: state.body))
+            // Moved out, not copied: the transfer keeps no second reference to the body.
+            let body = state.body
+            state.body = []
+            return .success(HTTPResult(status: http.statusCode, headers: headers, body: body))
         }
         outcome.withLock { $0 = result }
         done.signal()

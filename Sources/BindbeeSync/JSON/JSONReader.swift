@@ -61,7 +61,9 @@ public struct JSONReader {
         position += 1
         let start = position
         var escaped = false
-        while position < bytes.count {
+        while true {
+            position = Self.skipPlainASCII(bytes, from: position)
+            guard position < bytes.count else { break }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 let range = start..<position
@@ -93,6 +95,35 @@ public struct JSONReader {
             }
         }
         throw error("unterminated string", at: start - 1)
+    }
+
+    /// The first offset at or after `start` whose byte is not plain string content: a quote,
+    /// a backslash, a control character or a non-ASCII byte (or `bytes.count`). Tests eight
+    /// bytes at a time with the classic has-less-than / has-zero-byte word tricks, each exact
+    /// as a yes/no for the whole word; the word that answers yes is then read byte by byte.
+    @inline(__always)
+    static func skipPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = (word & highs)                                  // non-ASCII
+                | ((word &- ones &* 0x20) & ~word & highs)                 // a byte below 0x20
+                | ((quote &- ones) & ~quote & highs)                       // a quote
+                | ((backslash &- ones) & ~backslash & highs)               // a backslash
+            if special != 0 { break }
+            i += 8
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { return i }
+            i += 1
+        }
+        return i
     }
 
     /// Reads a string token into a `String`, decoding escapes (surrogate pairs included).

@@ -13,13 +13,23 @@ public final class MirrorStore: @unchecked Sendable {
     let database: SQLiteDatabase
     let queue = DispatchQueue(label: "bindbee-sync.mirror-store")
     private var binders: [String: RecordBinder] = [:]
+    /// When the open batch of pages is committed (see `CommitPolicy`).
+    let commitPolicy: CommitPolicy
+    /// Pages handed over by `enqueueWrite` and not yet taken by the writer, in hand-over order.
+    let pending = Locked<[PendingWrite]>([])
+    /// The transaction pages are being written into, if one is open (on `queue` only).
+    var openBatch: OpenBatch?
+    var batchSerial = 0
+    /// Walks one of whose pages failed to commit, and why; their later pages are refused.
+    var failedWalks: [WalkKey: Error] = [:]
 
     /// Opens or creates the mirror at `path`, creating every table of the catalog and applying
     /// pending migrations in one transaction.
-    public init(path: String, catalog: ModelCatalog = .shared) throws {
+    public init(path: String, catalog: ModelCatalog = .shared, commitPolicy: CommitPolicy = CommitPolicy()) throws {
         self.path = path
         self.catalog = catalog
-        self.database = try SQLiteDatabase(path: path)
+        self.commitPolicy = commitPolicy
+        self.database = try SQLiteDatabase(path: path, cacheKilobytes: 32_768)
         try migrate()
     }
 
@@ -39,51 +49,7 @@ public final class MirrorStore: @unchecked Sendable {
         }
     }
 
-    /// Upserts every record of `page` into `model`'s table for `connector`, in one transaction
-    /// that also records the walk's new position (`walk`), so a crash at any moment leaves
-    /// the rows and the cursor to resume from in agreement. On the walk's last page the same
-    /// transaction completes it (watermark, deletions).
-    @discardableResult
-    public func write(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition? = nil,
-                      syncedAt: String = Timestamp.now()) throws -> WrittenPage {
-        try queue.sync { try writeOnQueue(page: page, model: model, connector: connector, walk: walk, syncedAt: syncedAt) }
-    }
-
-    /// `write` without waiting: the page is committed on the writer's queue after every page
-    /// handed over before it (so a walk's pages commit in order), then `completion` runs there.
-    public func enqueueWrite(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition?,
-                             completion: @escaping @Sendable (Result<WrittenPage, Error>) -> Void) {
-        let syncedAt = Timestamp.now()
-        queue.async {
-            completion(Result { try self.writeOnQueue(page: page, model: model, connector: connector, walk: walk, syncedAt: syncedAt) })
-        }
-    }
-
-    private func writeOnQueue(page: ScannedPage, model: ModelSpec, connector: String, walk: WalkPosition?, syncedAt: String) throws -> WrittenPage {
-        // A walk's rows are never older than its start (see `_sync_state`).
-        let stamp = walk.map { max(syncedAt, $0.startedAt) } ?? syncedAt
-        let binder = binder(for: model)
-        let statement = try database.statement(MirrorSchema.upsert(for: model))
-        return try database.transaction {
-            try page.body.withUnsafeBufferPointer { buffer in
-                for item in page.items {
-                    statement.reset()
-                    try statement.bind(.text(connector), at: 1)
-                    try binder.bind(item, of: page, buffer: buffer, to: statement)
-                    try statement.bind(.text(stamp), at: binder.syncedAtParameter)
-                    try statement.run()
-                }
-            }
-            var deleted = 0
-            if let walk {
-                deleted = try advance(walk, model: model, to: page.cursor, records: page.items.count,
-                                      pageMaxModifiedAt: page.maxTimestamp(of: "modified_at"), at: stamp)
-            }
-            return WrittenPage(records: page.items.count, deleted: deleted)
-        }
-    }
-
-    private func binder(for model: ModelSpec) -> RecordBinder {
+    func binder(for model: ModelSpec) -> RecordBinder {
         if let binder = binders[model.tableName] { return binder }
         let binder = RecordBinder(model: model)
         binders[model.tableName] = binder
@@ -92,7 +58,7 @@ public final class MirrorStore: @unchecked Sendable {
 
     /// Runs a read query on the writer's connection (for status, reports and tests).
     public func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        try queue.sync { try database.query(sql, arguments) }
+        try onWriter { try database.query(sql, arguments) }
     }
 
     /// Live rows per connector in `model`'s table.
@@ -114,11 +80,15 @@ public struct WrittenPage: Sendable, Equatable {
 /// Why the mirror could not be opened.
 public enum MirrorStoreError: Error, CustomStringConvertible {
     case newerSchema(path: String, found: Int, supported: Int)
+    /// A page of a walk whose earlier page failed to commit: committing its cursor would skip rows.
+    case earlierPageFailed(connector: String, model: String, cause: String)
 
     public var description: String {
         switch self {
         case .newerSchema(let path, let found, let supported):
             return "\(path) was written by a newer bindbee-sync (schema version \(found); this build supports up to \(supported)); upgrade bindbee-sync"
+        case .earlierPageFailed(let connector, let model, let cause):
+            return "not written: an earlier page of \(connector) \(model) failed to commit" + (cause.isEmpty ? "" : " (\(cause))")
         }
     }
 }

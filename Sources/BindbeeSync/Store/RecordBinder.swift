@@ -27,7 +27,7 @@ struct RecordBinder {
             expected = field + 1
             try bindValue(member, type: types[field], buffer: buffer, at: Self.firstFieldParameter + Int32(field), statement)
         }
-        try statement.bindText(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
+        try statement.bindTextNoCopy(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
     }
 
     private func fieldIndex(of member: ScannedMember, page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
@@ -55,35 +55,35 @@ struct RecordBinder {
         case .null:
             return  // already NULL
         case .string:
-            if type == .json { return try statement.bindText(rawJSON(), at: index) }
-            try statement.bindText(UnsafeBufferPointer(rebasing: buffer[member.value]), at: index)
+            if type == .json { return try statement.bindTextNoCopy(rawJSON(), at: index) }
+            try statement.bindTextNoCopy(UnsafeBufferPointer(rebasing: buffer[member.value]), at: index)
         case .escapedString:
-            if type == .json { return try statement.bindText(rawJSON(), at: index) }
+            if type == .json { return try statement.bindTextNoCopy(rawJSON(), at: index) }
             try statement.bind(.text(reader.decodeString(member.value, escaped: true)), at: index)
         case .true, .false:
             switch type {
-            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            case .text, .json: try statement.bindTextNoCopy(rawJSON(), at: index)
             default: try statement.bindInt64(member.kind == .true ? 1 : 0, at: index)
             }
         case .integer:
             switch type {
-            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            case .text, .json: try statement.bindTextNoCopy(rawJSON(), at: index)
             case .real: try statement.bindDouble(reader.int64(member.value).map(Double.init) ?? reader.double(member.value), at: index)
             default:
                 if let value = reader.int64(member.value) {
                     try statement.bindInt64(value, at: index)
                 } else {
                     // Beyond 64 bits: kept as its exact digits (the column cannot hold it).
-                    try statement.bindText(rawJSON(), at: index)
+                    try statement.bindTextNoCopy(rawJSON(), at: index)
                 }
             }
         case .number:
             switch type {
-            case .text, .json: try statement.bindText(rawJSON(), at: index)
+            case .text, .json: try statement.bindTextNoCopy(rawJSON(), at: index)
             default: try statement.bindDouble(reader.double(member.value), at: index)
             }
         case .object, .array:
-            try statement.bindText(rawJSON(), at: index)
+            try statement.bindTextNoCopy(rawJSON(), at: index)
         }
     }
 }

@@ -6,7 +6,7 @@ extension MirrorStore {
     /// Opens a run: marks runs left `running` by a dead process as `interrupted` (this process
     /// holds the database lock, so no other run is alive) and returns the new run's id.
     public func startRun(job: String, mode: String, now: String = Timestamp.now()) throws -> Int64 {
-        try queue.sync {
+        try onWriter {
             try database.transaction {
                 _ = try database.query("UPDATE _sync_runs SET status = 'interrupted' WHERE status = 'running'")
                 _ = try database.query("INSERT INTO _sync_runs (job, mode, started_at, status, pid) VALUES (?, ?, ?, 'running', ?)",
@@ -18,7 +18,7 @@ extension MirrorStore {
 
     /// Records one pull of run `runID` and points its `_sync_state` row at the run.
     public func recordPull(runID: Int64, _ result: PullResult, now: String = Timestamp.now()) throws {
-        try queue.sync {
+        try onWriter {
             try database.transaction {
                 _ = try database.query("""
                     INSERT OR REPLACE INTO _sync_run_pulls (run_id, connector, model, mode, modified_after, status, started_at, finished_at,
@@ -37,7 +37,7 @@ extension MirrorStore {
 
     /// Closes run `runID` with its totals; `failed` marks it failed even when every pull succeeded.
     public func finishRun(runID: Int64, report: RunReport, error: String? = nil, failed: Bool = false, now: String = Timestamp.now()) throws {
-        try queue.sync {
+        try onWriter {
             _ = try database.query("""
                 UPDATE _sync_runs SET finished_at = ?, status = ?, pulls = ?, pulls_failed = ?, pages = ?, records = ?, deleted = ?,
                   retries = ?, throttled = ?, error = ? WHERE run_id = ?
@@ -50,7 +50,7 @@ extension MirrorStore {
 
     /// Saves what the connectors endpoint said about a connector (never its token).
     public func recordConnectorHealth(_ health: ConnectorHealth, now: String = Timestamp.now()) throws {
-        try queue.sync {
+        try onWriter {
             _ = try database.query("""
                 INSERT OR REPLACE INTO _connectors (name, category, bindbee_id, origin_id, end_user, integration_slug, is_active,
                   is_test_connector, status, sync_status, last_sync_start_time, next_sync_start_time, relink_needed_at, discovered, checked_at)

@@ -25,7 +25,8 @@ public final class SQLiteDatabase {
     /// Opens (creating if needed) the database at `path` with the mirror's settings: WAL,
     /// `synchronous=NORMAL`, a busy timeout, foreign keys off (the API gives no such guarantee).
     /// `readOnly` opens an existing file without changing anything in it (no pragmas either).
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+    /// `cacheKilobytes` bounds SQLite's page cache for this connection (SQLite's default is 2 MB).
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, cacheKilobytes: Int? = nil) throws {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -39,11 +40,20 @@ public final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         if readOnly { return }
+        // Only a new, empty database takes a page size (it must come before WAL is on).
+        try execute("PRAGMA page_size=\(Self.pageSize)")
         if path != ":memory:" {
             try execute("PRAGMA journal_mode=WAL")
         }
         try execute("PRAGMA synchronous=NORMAL")
+        if let cacheKilobytes { try execute("PRAGMA cache_size=-\(cacheKilobytes)") }
     }
+
+    /// The page size of databases this build creates. Mirror rows are large (an employee is
+    /// about 1.5 KB of `_record` plus its typed columns): at SQLite's default 4 KB one row
+    /// fills a page, and the file and every write are about half again as big as at 16 KB
+    /// (measured in benchmarks/README.md).
+    public static let pageSize = 16_384
 
     deinit {
         cache.removeAll()  // finalize statements before closing
@@ -86,6 +96,25 @@ public final class SQLiteDatabase {
             throw error
         }
     }
+
+    /// Runs `body` inside the open transaction as one unit: `SAVEPOINT`, then `RELEASE` when it
+    /// returns, `ROLLBACK TO` (undoing only what `body` did) and rethrow when it throws.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT page")
+        do {
+            let result = try body()
+            try execute("RELEASE page")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO page")
+            try? execute("RELEASE page")
+            throw error
+        }
+    }
+
+    /// True inside an open transaction (false in autocommit mode, also after SQLite rolled one
+    /// back by itself, as it does on some I/O errors).
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Rows changed by the last INSERT/UPDATE/DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
@@ -197,6 +226,17 @@ public final class SQLiteStatement {
         }
         let rc = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
             sqlite3_bind_text(handle, index, $0, Int32(bytes.count), csqlite_transient())
+        }
+        try check(rc)
+    }
+
+    /// Binds UTF-8 bytes as TEXT without copying them (`SQLITE_STATIC`): the caller keeps
+    /// `bytes` alive and unchanged until the statement is reset, which clears the binding.
+    /// The mirror's upserts bind slices of the page they are writing this way.
+    public func bindTextNoCopy(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return try bindText(bytes, at: index) }
+        let rc = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_bind_text(handle, index, $0, Int32(bytes.count), nil)
         }
         try check(rc)
     }

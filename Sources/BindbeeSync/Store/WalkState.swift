@@ -75,8 +75,9 @@ extension MirrorStore {
     /// Starts or resumes the walk of `model` for `connector`. An unfinished walk with the same
     /// parameters resumes from its committed cursor; anything else starts from the first page.
     public func beginWalk(connector: String, model: ModelSpec, spec: WalkSpec, now: String = Timestamp.now()) throws -> WalkPosition {
-        try queue.sync {
-            try database.transaction {
+        try onWriter {
+            forgetFailedWalk(connector: connector, model: model.qualifiedName)
+            return try database.transaction {
                 let rows = try database.query("""
                     SELECT walk_status, walk_started_at, walk_params, walk_cursor, walk_pages, walk_records, updated_at
                     FROM _sync_state WHERE connector = ? AND model = ?
@@ -95,8 +96,9 @@ extension MirrorStore {
 
     /// Starts `position`'s walk over from its first page (the server refused its cursor).
     public func restartWalk(_ position: WalkPosition, now: String = Timestamp.now()) throws -> WalkPosition {
-        try queue.sync {
-            try database.transaction {
+        try onWriter {
+            forgetFailedWalk(connector: position.connector, model: position.model)
+            return try database.transaction {
                 try resetWalk(connector: position.connector, model: position.model, spec: position.spec, now: max(now, position.startedAt))
             }
         }
@@ -104,7 +106,7 @@ extension MirrorStore {
 
     /// Records why a walk stopped; its cursor stays, so the next run resumes after the last committed page.
     public func recordWalkFailure(_ position: WalkPosition, error: String, now: String = Timestamp.now()) throws {
-        try queue.sync {
+        try onWriter {
             _ = try database.query("UPDATE _sync_state SET last_error = ?, updated_at = ? WHERE connector = ? AND model = ?",
                                    [.text(error), .text(max(now, position.startedAt)), .text(position.connector), .text(position.model)])
         }

@@ -53,7 +53,8 @@ public final class SyncRunner: Sendable {
     private let pageSize: Int
     private let progress: PullProgress?
     /// The bounded queue between fetchers and the writer: a fetcher waits for a free slot
-    /// before handing over a page, so at most this many fetched pages wait in memory.
+    /// before handing over a page, so at most this many fetched pages wait in memory (a slot
+    /// frees when the page's rows are in the store's open transaction).
     private let handoff: DispatchSemaphore
 
     public init(client: BindbeeClient, store: MirrorStore, log: RunLog, concurrency: Int, perConnector: Int = 4, pageSize: Int,
@@ -133,7 +134,8 @@ public final class SyncRunner: Sendable {
                         requests.add(cost)
                         handoff.wait()
                         written.enter()
-                        store.enqueueWrite(page: page, model: plan.model, connector: plan.connector.name, walk: position) { result in
+                        store.enqueueWrite(page: page, model: plan.model, connector: plan.connector.name, walk: position,
+                                           accepted: { self.handoff.signal() }) { result in
                             let totals = outcome.withLock { totals in
                                 switch result {
                                 case .success(let page):
@@ -146,7 +148,6 @@ public final class SyncRunner: Sendable {
                                 return totals
                             }
                             live.map { self.progress?.update($0, pages: totals.pages, records: totals.records) }
-                            self.handoff.signal()
                             written.leave()
                         }
                     }
