@@ -9,7 +9,7 @@ enum RunCommand {
         command: "run",
         valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency", "--since", "--log-format"],
         repeatableOptions: ["--connector", "--model"],
-        flags: ["--help", "--wait", "--dry-run"],
+        flags: ["--help", "--wait", "--dry-run", "--quiet", "--verbose"],
         maxPositionals: 1)
 
     static let help = """
@@ -28,6 +28,9 @@ enum RunCommand {
           --concurrency N      pulls at once, 1-64 (overrides the config)
           --dry-run            print the plan (each pull's mode and modified_after) and change nothing
           --log-format FORMAT  logfmt (default) or json (JSON lines)
+          --quiet              log warnings and errors only (no live progress either)
+          --verbose            also log debug lines: one per page fetched (connector, model, page,
+                               records, retries)
           --wait               if another run holds the database, wait for it instead of exiting 3
           --help               this text
 
@@ -43,11 +46,16 @@ enum RunCommand {
         var dryRun: Bool
         var wait: Bool
         var logFormat: RunLog.Format
+        var logLevel: RunLog.Level
     }
 
     static func parse(_ arguments: [String]) throws(InputError) -> Request? {
         let parsed = try ParsedArguments.parse(arguments, spec: spec)
         if parsed.has("--help") { return nil }
+        if parsed.has("--quiet"), parsed.has("--verbose") {
+            throw InputError(source: "bindbee-sync run", field: "--quiet", "cannot be combined with --verbose (choose one)")
+        }
+        let logLevel: RunLog.Level = parsed.has("--quiet") ? .warning : parsed.has("--verbose") ? .debug : .info
         guard let configPath = parsed.value("--config") else {
             throw InputError(source: "bindbee-sync run", field: "--config", "is required (try config/sandbox.json)")
         }
@@ -80,7 +88,7 @@ enum RunCommand {
             _ = try Planner.plan(job: job, config: config)  // a selection that names nothing fails before anything starts
         }
         return Request(config: config, job: job, database: database, dryRun: parsed.has("--dry-run"), wait: parsed.has("--wait"),
-                       logFormat: logFormat)
+                       logFormat: logFormat, logLevel: logLevel)
     }
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
@@ -107,7 +115,7 @@ enum RunCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let redactor = Redactor(request.config.secrets)
-        let log = RunLog(redactor: redactor, format: request.logFormat, sink: output.errSink)
+        let log = RunLog(redactor: redactor, minimum: request.logLevel, format: request.logFormat, sink: output.errSink)
         let endpoint: APIEndpointSession
         do {
             endpoint = try APIEndpointSession.open(request.config, redactor: redactor, log: log)

@@ -76,7 +76,8 @@ struct RunExecution {
         log.info("run started", [("run_id", runID.map(String.init) ?? "-"), ("job", request.job.source),
                                  ("mode", request.job.mode.rawValue), ("since", request.job.since ?? "-"),
                                  ("pulls", String(runnable.count)), ("concurrency", String(config.concurrency)), ("db", request.database)])
-        let progress = PullProgress.stderrIsTerminal && request.logFormat == .logfmt ? PullProgress(write: output.errSink) : nil
+        let progress = PullProgress.stderrIsTerminal && request.logFormat == .logfmt && request.logLevel <= .info
+            ? PullProgress(write: output.errSink) : nil
         let runner = SyncRunner(client: client, store: store, log: log, concurrency: config.concurrency,
                                 perConnector: config.perConnectorConcurrency, pageSize: config.pageSize, progress: progress)
         var report = runner.run(runnable, runID: runID)
