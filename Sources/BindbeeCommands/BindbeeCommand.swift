@@ -31,6 +31,17 @@ public struct CommandOutput: Sendable {
     func err(_ text: String) { errSink(text.hasSuffix("\n") ? text : text + "\n") }
 }
 
+/// Modes of the files a command creates. The database (and SQLite's `-wal` and `-shm`, which
+/// take the database's mode), the lock file and the metrics file hold mirrored HR data or
+/// traces of it, so they are created for their owner only. A umask set first thing covers
+/// every file, including those SQLite creates itself, which no `open` mode of ours can reach;
+/// cron and many shells start with 022, systemd units should say `UMask=0077` too. Files that
+/// exist keep their modes: the worker never chmods a user's file. It creates no directories.
+enum FileModes {
+    /// New files 0600, new directories 0700, whatever umask the process was started with.
+    static func restrict() { umask(0o077) }
+}
+
 /// `bindbee-sync`: dispatches to the subcommands.
 public enum BindbeeCommand {
     static let help = """
