@@ -4,7 +4,7 @@ import Foundation
 /// The process's exit statuses (documented in the README).
 public enum ExitCode {
     public static let ok: Int32 = 0
-    /// Some pull failed (or the run could not start its sandbox).
+    /// Some pull failed (or the run could not start its sandbox); `verify` found a problem.
     public static let failed: Int32 = 1
     /// Bad input: config, job file or flags.
     public static let badInput: Int32 = 2
@@ -52,6 +52,7 @@ public enum BindbeeCommand {
         Commands:
           run [JOB] --config FILE --db FILE   mirror the configured connectors into FILE
           status --db FILE                    what the ledger says about every connector and model
+          verify --db FILE                    check the mirror's integrity, tables, columns and keys
           sandbox [--port N] [--seed N]       serve the embedded imitation of the Bindbee API
 
         Run 'bindbee-sync <command> --help' for a command's options.
@@ -68,6 +69,7 @@ public enum BindbeeCommand {
         case "run": return RunCommand.main(rest, output: output)
         case "sandbox": return SandboxCommand.main(rest, output: output)
         case "status": return StatusCommand.main(rest, output: output)
+        case "verify": return VerifyCommand.main(rest, output: output)
         case "--help", "-h", "help":
             output.out(help)
             return ExitCode.ok
