@@ -4,7 +4,7 @@ import Foundation
 /// The process's exit statuses (documented in the README).
 public enum ExitCode {
     public static let ok: Int32 = 0
-    /// Some pull failed (or the run could not start its sandbox).
+    /// Some pull failed (or the run could not start its sandbox); `verify` found a problem.
     public static let failed: Int32 = 1
     /// Bad input: config, job file or flags.
     public static let badInput: Int32 = 2
@@ -31,6 +31,17 @@ public struct CommandOutput: Sendable {
     func err(_ text: String) { errSink(text.hasSuffix("\n") ? text : text + "\n") }
 }
 
+/// Modes of the files a command creates. The database (and SQLite's `-wal` and `-shm`, which
+/// take the database's mode), the lock file and the metrics file hold mirrored HR data or
+/// traces of it, so they are created for their owner only. A umask set first thing covers
+/// every file, including those SQLite creates itself, which no `open` mode of ours can reach;
+/// cron and many shells start with 022, systemd units should say `UMask=0077` too. Files that
+/// exist keep their modes: the worker never chmods a user's file. It creates no directories.
+enum FileModes {
+    /// New files 0600, new directories 0700, whatever umask the process was started with.
+    static func restrict() { umask(0o077) }
+}
+
 /// `bindbee-sync`: dispatches to the subcommands.
 public enum BindbeeCommand {
     static let help = """
@@ -41,6 +52,7 @@ public enum BindbeeCommand {
         Commands:
           run [JOB] --config FILE --db FILE   mirror the configured connectors into FILE
           status --db FILE                    what the ledger says about every connector and model
+          verify --db FILE                    check the mirror's integrity, tables, columns and keys
           sandbox [--port N] [--seed N]       serve the embedded imitation of the Bindbee API
 
         Run 'bindbee-sync <command> --help' for a command's options.
@@ -57,6 +69,7 @@ public enum BindbeeCommand {
         case "run": return RunCommand.main(rest, output: output)
         case "sandbox": return SandboxCommand.main(rest, output: output)
         case "status": return StatusCommand.main(rest, output: output)
+        case "verify": return VerifyCommand.main(rest, output: output)
         case "--help", "-h", "help":
             output.out(help)
             return ExitCode.ok

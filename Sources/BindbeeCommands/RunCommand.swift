@@ -7,9 +7,9 @@ import Foundation
 enum RunCommand {
     static let spec = ArgumentSpec(
         command: "run",
-        valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency", "--since", "--log-format"],
+        valueOptions: ["--config", "--db", "--mode", "--page-size", "--concurrency", "--since", "--log-format", "--metrics-file"],
         repeatableOptions: ["--connector", "--model"],
-        flags: ["--help", "--wait", "--dry-run"],
+        flags: ["--help", "--wait", "--dry-run", "--quiet", "--verbose"],
         maxPositionals: 1)
 
     static let help = """
@@ -27,7 +27,12 @@ enum RunCommand {
           --page-size N        records per request, 1-200 (overrides the config)
           --concurrency N      pulls at once, 1-64 (overrides the config)
           --dry-run            print the plan (each pull's mode and modified_after) and change nothing
+          --metrics-file FILE  after the run (also a failed one), write Prometheus metrics to FILE
+                               for node_exporter's textfile collector (written whole, then renamed)
           --log-format FORMAT  logfmt (default) or json (JSON lines)
+          --quiet              log warnings and errors only (no live progress either)
+          --verbose            also log debug lines: one per page fetched (connector, model, page,
+                               records, retries)
           --wait               if another run holds the database, wait for it instead of exiting 3
           --help               this text
 
@@ -43,16 +48,31 @@ enum RunCommand {
         var dryRun: Bool
         var wait: Bool
         var logFormat: RunLog.Format
+        var logLevel: RunLog.Level
+        var metricsFile: String?
     }
 
     static func parse(_ arguments: [String]) throws(InputError) -> Request? {
         let parsed = try ParsedArguments.parse(arguments, spec: spec)
         if parsed.has("--help") { return nil }
+        if parsed.has("--quiet"), parsed.has("--verbose") {
+            throw InputError(source: "bindbee-sync run", field: "--quiet", "cannot be combined with --verbose (choose one)")
+        }
+        let logLevel: RunLog.Level = parsed.has("--quiet") ? .warning : parsed.has("--verbose") ? .debug : .info
         guard let configPath = parsed.value("--config") else {
             throw InputError(source: "bindbee-sync run", field: "--config", "is required (try config/sandbox.json)")
         }
         guard let database = parsed.value("--db") else {
             throw InputError(source: "bindbee-sync run", field: "--db", "is required (the SQLite file to write)")
+        }
+        // bindbee-sync creates no directories: a missing one is a typo or a missing setup step.
+        for (flag, file) in [("--db", database), ("--metrics-file", parsed.value("--metrics-file"))] {
+            guard let file else { continue }
+            let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw InputError(source: "bindbee-sync run", field: flag, "the directory \(directory) does not exist (bindbee-sync creates none; create it, mode 0700)")
+            }
         }
         var config = try ConfigLoader.load(path: configPath)
         if let pageSize = try parsed.int("--page-size", range: 1...200, command: "run") { config.pageSize = pageSize }
@@ -80,10 +100,12 @@ enum RunCommand {
             _ = try Planner.plan(job: job, config: config)  // a selection that names nothing fails before anything starts
         }
         return Request(config: config, job: job, database: database, dryRun: parsed.has("--dry-run"), wait: parsed.has("--wait"),
-                       logFormat: logFormat)
+                       logFormat: logFormat, logLevel: logLevel, metricsFile: parsed.value("--metrics-file"))
     }
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
+        let started = Date()
+        FileModes.restrict()
         let request: Request
         do {
             guard let parsed = try parse(arguments) else {
@@ -107,13 +129,32 @@ enum RunCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let redactor = Redactor(request.config.secrets)
-        let log = RunLog(redactor: redactor, format: request.logFormat, sink: output.errSink)
+        let log = RunLog(redactor: redactor, minimum: request.logLevel, format: request.logFormat, sink: output.errSink)
+        let outcome = execute(request, redactor: redactor, log: log, output: output)
+        // Bad input (exit 2) writes nothing, a dry run changes nothing; a failed run is reported.
+        guard let path = request.metricsFile, !request.dryRun, outcome.exitCode == ExitCode.ok || outcome.exitCode == ExitCode.failed else {
+            return outcome.exitCode
+        }
+        let metrics = RunMetrics(job: RunMetrics.jobLabel(source: request.job.source), started: started, finished: Date(),
+                                 exitCode: outcome.exitCode, pulls: outcome.pulls, lastSuccess: outcome.lastSuccess)
+        do {
+            try MetricsFile.write(redactor.redact(metrics.rendered()), to: path)
+        } catch {
+            // Monitoring would go on showing the previous run: that must not pass silently.
+            output.err("error: \(error)")
+            return ExitCode.failed
+        }
+        return outcome.exitCode
+    }
+
+    /// Starts the API endpoint (the embedded sandbox, when configured) and runs.
+    private static func execute(_ request: Request, redactor: Redactor, log: RunLog, output: CommandOutput) -> RunExecution.Outcome {
         let endpoint: APIEndpointSession
         do {
             endpoint = try APIEndpointSession.open(request.config, redactor: redactor, log: log)
         } catch {
             output.err("error: cannot start the embedded sandbox: \(error)")
-            return ExitCode.failed
+            return RunExecution.Outcome(exitCode: ExitCode.failed)
         }
         defer { endpoint.close() }
         return RunExecution(request: request, client: endpoint.client, log: log, output: output).execute()

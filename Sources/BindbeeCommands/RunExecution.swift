@@ -41,7 +41,15 @@ struct RunExecution {
     let log: RunLog
     let output: CommandOutput
 
-    func execute() -> Int32 {
+    /// The exit status, and what the metrics file reports: every pull's result and when each
+    /// last completed (this run or before, from the ledger).
+    struct Outcome {
+        var exitCode: Int32
+        var pulls: [PullResult] = []
+        var lastSuccess: [PullKey: Date] = [:]
+    }
+
+    func execute() -> Outcome {
         let check = ConnectorCheck.run(config: request.config, directory: ConnectorDirectory(client: client))
         report(check)
         var config = request.config
@@ -51,12 +59,12 @@ struct RunExecution {
             plans = try Planner.plan(job: request.job, config: config)
         } catch {
             output.err("error: \(error)")
-            return ExitCode.badInput
+            return Outcome(exitCode: ExitCode.badInput)
         }
         let skipping = request.job.unhealthy == .skip ? Set(check.health.values.filter { $0.problem != nil }.map(\.name)) : []
         let skipped = plans.filter { skipping.contains($0.connector.name) }
         let runnable = plans.filter { !skipping.contains($0.connector.name) }
-        if request.dryRun { return dryRun(plans: runnable, skipped: skipped, check: check) }
+        if request.dryRun { return Outcome(exitCode: dryRun(plans: runnable, skipped: skipped, check: check)) }
 
         let store: MirrorStore
         do {
@@ -64,19 +72,20 @@ struct RunExecution {
             for health in check.health.values { try store.recordConnectorHealth(health) }
         } catch {
             output.err("error: \(request.database): \(error)")
-            return ExitCode.badInput
+            return Outcome(exitCode: ExitCode.badInput)
         }
         let runID: Int64?
         do {
             runID = try store.startRun(job: request.job.source, mode: request.job.since == nil ? request.job.mode.rawValue : "backfill")
         } catch {
             output.err("error: \(request.database): cannot record the run: \(error)")
-            return ExitCode.failed
+            return Outcome(exitCode: ExitCode.failed)
         }
         log.info("run started", [("run_id", runID.map(String.init) ?? "-"), ("job", request.job.source),
                                  ("mode", request.job.mode.rawValue), ("since", request.job.since ?? "-"),
                                  ("pulls", String(runnable.count)), ("concurrency", String(config.concurrency)), ("db", request.database)])
-        let progress = PullProgress.stderrIsTerminal && request.logFormat == .logfmt ? PullProgress(write: output.errSink) : nil
+        let progress = PullProgress.stderrIsTerminal && request.logFormat == .logfmt && request.logLevel <= .info
+            ? PullProgress(write: output.errSink) : nil
         let runner = SyncRunner(client: client, store: store, log: log, concurrency: config.concurrency,
                                 perConnector: config.perConnectorConcurrency, pageSize: config.pageSize, progress: progress)
         var report = runner.run(runnable, runID: runID)
@@ -94,13 +103,21 @@ struct RunExecution {
                                  failed: check.failures.contains { Set(request.config.discovery?.categories ?? []).contains($0.category) })
         }
         output.out(client.redactor.redact(report.summary()))
+        var outcome = Outcome(exitCode: report.exitCode, pulls: report.results)
+        for result in report.results {
+            if let text = (try? store.pullState(connector: result.connector, model: result.model))??.lastCompletedAt,
+               let completed = ServerTimestamp(text) {
+                outcome.lastSuccess[PullKey(connector: result.connector, model: result.model.qualifiedName)] =
+                    Date(timeIntervalSince1970: Double(completed.microseconds) / 1e6)
+            }
+        }
         // Without the listing, discovery may have missed connectors: the run did not do its job.
         let discovering = Set(request.config.discovery?.categories ?? [])
         if check.failures.contains(where: { discovering.contains($0.category) }) {
             output.out("run FAILED: connector discovery failed for \(check.failures.map(\.category.rawValue).joined(separator: ", "))")
-            return ExitCode.failed
+            outcome.exitCode = ExitCode.failed
         }
-        return report.exitCode
+        return outcome
     }
 
     private func report(_ check: ConnectorCheck) {

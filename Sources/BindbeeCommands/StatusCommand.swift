@@ -14,6 +14,7 @@ enum StatusCommand {
         """
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
+        FileModes.restrict()  // a read-only open of a WAL database may still create its -shm
         let path: String
         do {
             let parsed = try ParsedArguments.parse(arguments, spec: spec)

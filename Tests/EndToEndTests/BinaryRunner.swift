@@ -25,19 +25,26 @@ struct BinaryRunner {
 
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The binary with `arguments`, run in the repository, with `environment` added to ours.
-    private static func process(_ arguments: [String], environment: [String: String]) -> Process {
+    /// The binary with `arguments`, run in the repository, with `environment` added to ours;
+    /// with `umask` (e.g. "022"), through `sh` so the binary starts with that umask whatever
+    /// the test process's is.
+    private static func process(_ arguments: [String], environment: [String: String], umask: String? = nil) -> Process {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = repoRoot
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         return process
     }
 
     /// Starts the binary without waiting; its output goes to `log` (a file path) when given.
-    static func start(_ arguments: [String], environment: [String: String] = [:], log: String? = nil) throws -> Process {
-        let process = process(arguments, environment: environment)
+    static func start(_ arguments: [String], environment: [String: String] = [:], log: String? = nil, umask: String? = nil) throws -> Process {
+        let process = process(arguments, environment: environment, umask: umask)
         if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -52,8 +59,8 @@ struct BinaryRunner {
     }
 
     /// Runs the binary to its end and captures what it printed.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = process(arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:], umask: String? = nil) throws -> Outcome {
+        let process = process(arguments, environment: environment, umask: umask)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

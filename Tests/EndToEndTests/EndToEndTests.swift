@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func everyCommandHasHelp() throws {
-        for command in [["--help"], ["run", "--help"], ["sandbox", "--help"]] {
+        for command in [["--help"], ["run", "--help"], ["sandbox", "--help"], ["status", "--help"], ["verify", "--help"]] {
             let outcome = try BinaryRunner.run(command)
             #expect(outcome.status == 0)
             #expect(outcome.stdout.contains("Usage: bindbee-sync"))

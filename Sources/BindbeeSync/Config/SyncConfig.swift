@@ -31,7 +31,8 @@ public enum APIEndpoint: Sendable, Equatable {
 }
 
 /// A loaded, validated config file: the API endpoint and key, the connectors and the settings
-/// every run uses. Secrets are resolved from the environment at load time and held as `Secret`.
+/// every run uses. Secrets are resolved at load time (from the `secrets_file`, then the
+/// environment) and held as `Secret`.
 public struct SyncConfig: Sendable {
     public var endpoint: APIEndpoint
     /// nil only with the embedded sandbox, which supplies its own key.
@@ -83,6 +84,24 @@ public struct SyncConfig: Sendable {
     public var secrets: [Secret] { (apiKey.map { [$0] } ?? []) + connectors.map(\.token) }
 }
 
+/// Where `*_env` names are looked up: the config's `secrets_file` first, then the process
+/// environment.
+struct SecretSources {
+    let file: [String: Secret]
+    /// The secrets file's path, for messages (nil without one).
+    let filePath: String?
+    let environment: [String: String]
+
+    func lookup(_ name: String) -> Secret? {
+        if let value = file[name], !value.isEmpty { return value }
+        if let value = environment[name], !value.isEmpty { return Secret(value) }
+        return nil
+    }
+
+    /// How a missing name is reported: `environment variable X is not set` + this.
+    var searched: String { filePath.map { ", and the secrets file \($0) does not set it either" } ?? "" }
+}
+
 /// Loads `config/*.json` (see README "Config format") into a `SyncConfig`.
 public enum ConfigLoader {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -90,12 +109,19 @@ public enum ConfigLoader {
         try parse(readJSONFile(path), source: path, environment: environment, catalog: catalog)
     }
 
+    /// `directory` is where a relative `secrets_file` is found: by default the directory of `source`.
     public static func parse(_ json: JSONValue, source: String, environment: [String: String],
-                             catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
+                             directory: String? = nil, catalog: ModelCatalog = .shared) throws(InputError) -> SyncConfig {
         let root = try JSONFieldReader(source: source, path: "", value: json)
         try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size", "concurrency",
                                               "request_timeout_seconds", "connect_timeout_seconds", "max_pages", "retry", "rate_limit",
-                                              "per_connector_concurrency", "discover"])
+                                              "per_connector_concurrency", "discover", "secrets_file"])
+        var sources = SecretSources(file: [:], filePath: nil, environment: environment)
+        if let name = try root.string("secrets_file") {
+            let base = directory ?? URL(fileURLWithPath: source).deletingLastPathComponent().path
+            let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: base).appendingPathComponent(name).path
+            sources = SecretSources(file: try SecretsFile.load(path: path), filePath: path, environment: environment)
+        }
         let endpoint: APIEndpoint
         switch (try root.string("base_url"), try root.nested("sandbox")) {
         case (.some, .some):
@@ -115,7 +141,7 @@ public enum ConfigLoader {
             endpoint = .sandbox(seed: UInt64(try sandbox.int("seed", range: 0...Int(Int32.max)) ?? 1))
         }
 
-        let apiKey = try secret(root, key: "api_key", envKey: "api_key_env", environment: environment,
+        let apiKey = try secret(root, key: "api_key", envKey: "api_key_env", sources: sources,
                                 required: { if case .url = endpoint { return true }; return false }())
 
         var discovery: DiscoverySettings?
@@ -138,7 +164,7 @@ public enum ConfigLoader {
         }
         var connectors: [ConnectorConfig] = []
         for reader in connectorReaders {
-            let connector = try parseConnector(reader, environment: environment, catalog: catalog)
+            let connector = try parseConnector(reader, sources: sources, catalog: catalog)
             if connectors.contains(where: { $0.name == connector.name }) {
                 throw reader.fail("name", "\"\(connector.name)\" is used by another connector; names must be unique")
             }
@@ -171,7 +197,7 @@ public enum ConfigLoader {
             discovery: discovery, source: source)
     }
 
-    private static func parseConnector(_ reader: JSONFieldReader, environment: [String: String], catalog: ModelCatalog) throws(InputError) -> ConnectorConfig {
+    private static func parseConnector(_ reader: JSONFieldReader, sources: SecretSources, catalog: ModelCatalog) throws(InputError) -> ConnectorConfig {
         try reader.rejectUnknownKeys(allowed: ["name", "category", "token", "token_env", "models"])
         let name = try reader.requiredString("name")
         guard name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }) else {
@@ -181,7 +207,7 @@ public enum ConfigLoader {
         guard let category = Category(rawValue: categoryText) else {
             throw reader.fail("category", "expected one of hris, ats, lms, found \"\(categoryText)\"")
         }
-        let token = try secret(reader, key: "token", envKey: "token_env", environment: environment, required: true)!
+        let token = try secret(reader, key: "token", envKey: "token_env", sources: sources, required: true)!
         let models = try reader.stringArray("models")
         if let models {
             for (i, model) in models.enumerated() where catalog.model(category, model) == nil {
@@ -193,8 +219,9 @@ public enum ConfigLoader {
         return ConnectorConfig(name: name, category: category, token: token, models: models)
     }
 
-    /// A secret given inline (`key`) or through an environment variable (`envKey`), never both.
-    private static func secret(_ reader: JSONFieldReader, key: String, envKey: String, environment: [String: String],
+    /// A secret given inline (`key`) or by name (`envKey`: looked up in the secrets file, then
+    /// the environment), never both.
+    private static func secret(_ reader: JSONFieldReader, key: String, envKey: String, sources: SecretSources,
                                required: Bool) throws(InputError) -> Secret? {
         let inline = try reader.string(key)
         let variable = try reader.string(envKey)
@@ -204,10 +231,10 @@ public enum ConfigLoader {
         case (.some(let value), .none):
             return Secret(value)
         case (.none, .some(let name)):
-            guard let value = environment[name], !value.isEmpty else {
-                throw reader.fail(envKey, "environment variable \(name) is not set")
+            guard let value = sources.lookup(name) else {
+                throw reader.fail(envKey, "environment variable \(name) is not set\(sources.searched)")
             }
-            return Secret(value)
+            return value
         case (.none, .none):
             if required { throw reader.fail(envKey, "is required (or \(key))") }
             return nil

@@ -49,6 +49,10 @@ public final class RunLog: Sendable {
         sink(safe)
     }
 
+    /// True when lines of `level` are written: lets a hot path skip building a debug line.
+    public func enables(_ level: Level) -> Bool { level >= minimum }
+
+    public func debug(_ message: String, _ fields: [(String, String)] = []) { log(.debug, message, fields) }
     public func info(_ message: String, _ fields: [(String, String)] = []) { log(.info, message, fields) }
     public func warning(_ message: String, _ fields: [(String, String)] = []) { log(.warning, message, fields) }
     public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }

@@ -129,8 +129,12 @@ public final class SyncRunner: Sendable {
                 let outcome = Locked<(records: Int, deleted: Int, pages: Int, failure: Error?)>((0, 0, 0, nil))
                 var walkError: Error?
                 do {
-                    _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, _, cost in
+                    _ = try client.walk(query, from: position.cursor, firstPageNumber: position.pages + 1) { page, number, cost in
                         if let failure = outcome.withLock({ $0.failure }) { throw failure }
+                        if log.enables(.debug) {
+                            log.debug("page fetched", fields + [("page", String(number)), ("records", String(page.items.count)),
+                                                                ("retries", String(cost.retries)), ("throttled", String(cost.throttled))])
+                        }
                         requests.add(cost)
                         handoff.wait()
                         written.enter()
