@@ -13,10 +13,16 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // OpenSSL's libcrypto, for HMAC-SHA256 of hashed PII fields.
+        .systemLibrary(
+            name: "CCrypto",
+            path: "Sources/CCrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // The core: config → catalog → plan → fetch → store.
         .target(
             name: "BindbeeSync",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CCrypto"],
             exclude: ["Catalog/models.json", "Catalog/update-catalog.sh"]
         ),
         // An imitation of the Bindbee API on loopback, for the demo and the tests.

@@ -54,6 +54,7 @@ public enum BindbeeCommand {
           status --db FILE                    what the ledger says about every connector and model
           verify --db FILE                    check the mirror's integrity, tables, columns and keys
           sandbox [--port N] [--seed N]       serve the embedded imitation of the Bindbee API
+          benchmark fetch|store ...           one half of a sync, measured (used by benchmarks/run)
 
         Run 'bindbee-sync <command> --help' for a command's options.
         """
@@ -69,6 +70,7 @@ public enum BindbeeCommand {
         case "run": return RunCommand.main(rest, output: output)
         case "sandbox": return SandboxCommand.main(rest, output: output)
         case "status": return StatusCommand.main(rest, output: output)
+        case "benchmark": return BenchmarkCommand.main(rest, output: output)
         case "verify": return VerifyCommand.main(rest, output: output)
         case "--help", "-h", "help":
             output.out(help)

@@ -68,7 +68,11 @@ struct RunExecution {
 
         let store: MirrorStore
         do {
-            store = try MirrorStore(path: request.database)
+            store = try MirrorStore(path: request.database, privacy: config.privacy)
+            for statement in store.addedColumns { log.info("schema: column added for a field the catalog gained", [("sql", statement)]) }
+            for (field, rows) in store.scrubbed.sorted(by: { $0.key < $1.key }) {
+                log.info("privacy: rows already mirrored brought in line with the PII rules", [("field", field), ("rows", String(rows))])
+            }
             for health in check.health.values { try store.recordConnectorHealth(health) }
         } catch {
             output.err("error: \(request.database): \(error)")
@@ -111,6 +115,8 @@ struct RunExecution {
                     Date(timeIntervalSince1970: Double(completed.microseconds) / 1e6)
             }
         }
+        // Everything into the main file and the WAL emptied: a copy of the file alone is the whole mirror.
+        do { try store.checkpoint() } catch { log.warning("cannot checkpoint the WAL at the end of the run", [("error", "\(error)")]) }
         // Without the listing, discovery may have missed connectors: the run did not do its job.
         let discovering = Set(request.config.discovery?.categories ?? [])
         if check.failures.contains(where: { discovering.contains($0.category) }) {

@@ -179,8 +179,8 @@ import Testing
     @Test func theCommitPolicyTable() {
         let policy = CommitPolicy()
         #expect(!policy.shouldCommit(bytes: 0, secondsOpen: 0, completesWalk: false))
-        #expect(!policy.shouldCommit(bytes: (8 << 20) - 1, secondsOpen: 0.99, completesWalk: false))
-        #expect(policy.shouldCommit(bytes: 8 << 20, secondsOpen: 0, completesWalk: false))
+        #expect(!policy.shouldCommit(bytes: (32 << 20) - 1, secondsOpen: 0.99, completesWalk: false))
+        #expect(policy.shouldCommit(bytes: 32 << 20, secondsOpen: 0, completesWalk: false))
         #expect(policy.shouldCommit(bytes: 0, secondsOpen: 1.0, completesWalk: false))
         #expect(policy.shouldCommit(bytes: 0, secondsOpen: 0, completesWalk: true))
     }

@@ -26,7 +26,7 @@ import Testing
             rows += try store.query("SELECT COUNT(*) FROM \(MirrorSchema.quote(table[0].text!))").first?.first?.integer ?? 0
         }
         #expect(rows > 2000)
-        #expect(clean.stdout == "verify: \(db): ok: \(ModelCatalog.shared.models.count + 5) tables, \(rows) rows, integrity ok, no duplicate keys\n")
+        #expect(clean.stdout == "verify: \(db): ok: \(ModelCatalog.shared.models.count + 6) tables, \(rows) rows, integrity ok, no duplicate keys\n")
         // Read-only: the database file is unchanged.
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
 

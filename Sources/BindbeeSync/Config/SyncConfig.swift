@@ -81,7 +81,14 @@ public struct SyncConfig: Sendable {
     public func connector(named name: String) -> ConnectorConfig? { connectors.first { $0.name == name } }
 
     /// Every secret of the config, for the redactor.
-    public var secrets: [Secret] { (apiKey.map { [$0] } ?? []) + connectors.map(\.token) }
+    public var secrets: [Secret] { (apiKey.map { [$0] } ?? []) + connectors.map(\.token) + (hashKey.map { [$0] } ?? []) }
+    /// Per-model options (`models`), by qualified name (`hris/employees`).
+    public var modelOptions: [String: ModelOptions] = [:]
+    /// The HMAC key of `hash_fields` (`hash_key_env`); required when any model hashes a field.
+    public var hashKey: Secret?
+
+    /// The PII rules the mirror is written with.
+    public var privacy: MirrorPrivacy { MirrorPrivacy(options: modelOptions, hasher: hashKey.map(FieldHasher.init(key:))) }
 }
 
 /// Where `*_env` names are looked up: the config's `secrets_file` first, then the process
@@ -115,7 +122,7 @@ public enum ConfigLoader {
         let root = try JSONFieldReader(source: source, path: "", value: json)
         try root.rejectUnknownKeys(allowed: ["base_url", "sandbox", "api_key", "api_key_env", "connectors", "page_size", "concurrency",
                                               "request_timeout_seconds", "connect_timeout_seconds", "max_pages", "retry", "rate_limit",
-                                              "per_connector_concurrency", "discover", "secrets_file"])
+                                              "per_connector_concurrency", "discover", "secrets_file", "models", "hash_key", "hash_key_env"])
         var sources = SecretSources(file: [:], filePath: nil, environment: environment)
         if let name = try root.string("secrets_file") {
             let base = directory ?? URL(fileURLWithPath: source).deletingLastPathComponent().path
@@ -185,7 +192,22 @@ public enum ConfigLoader {
             rateLimit = try reader.int("requests", range: 1...100_000) ?? rateLimit
             rateLimitWindow = try reader.number("per_seconds", range: 0.001...3600) ?? rateLimitWindow
         }
-        return SyncConfig(
+        let modelOptions = try parseModelOptions(root, catalog: catalog)
+        let hashKey = try secret(root, key: "hash_key", envKey: "hash_key_env", sources: sources, required: false)
+        for (name, options) in modelOptions.sorted(by: { $0.key < $1.key }) where !options.hashFields.isEmpty {
+            guard let hashKey else {
+                throw root.fail("hash_key_env", "is required: models.\(name).hash_fields are stored as HMAC-SHA256 under this key")
+            }
+            guard hashKey.revealed.utf8.count >= FieldHasher.minimumKeyBytes else {
+                throw root.fail("hash_key_env", "the key must be at least \(FieldHasher.minimumKeyBytes) bytes (32 random bytes recommended)")
+            }
+            if let model = catalog.models.first(where: { $0.qualifiedName == name }),
+               let field = model.fields.first(where: { options.hashFields.contains($0.name) && !($0.columnType == .text || $0.columnType == .relation) }) {
+                throw InputError(source: source, field: "models.\(name).hash_fields",
+                                 "\"\(field.name)\" is not a text field; hash_fields are for text values such as emails and numbers on ID cards")
+            }
+        }
+        var config = SyncConfig(
             endpoint: endpoint, apiKey: apiKey, connectors: connectors,
             pageSize: try root.int("page_size", range: 1...200) ?? SyncConfig.defaultPageSize,
             concurrency: try root.int("concurrency", range: 1...64) ?? SyncConfig.defaultConcurrency,
@@ -195,6 +217,9 @@ public enum ConfigLoader {
             maxPages: try root.int("max_pages", range: 1...10_000_000) ?? 100_000,
             perConnectorConcurrency: try root.int("per_connector_concurrency", range: 1...64) ?? 2,
             discovery: discovery, source: source)
+        config.modelOptions = modelOptions
+        config.hashKey = hashKey
+        return config
     }
 
     private static func parseConnector(_ reader: JSONFieldReader, sources: SecretSources, catalog: ModelCatalog) throws(InputError) -> ConnectorConfig {

@@ -99,8 +99,8 @@ public struct JSONReader {
 
     /// The first offset at or after `start` whose byte is not plain string content: a quote,
     /// a backslash, a control character or a non-ASCII byte (or `bytes.count`). Tests eight
-    /// bytes at a time with the classic has-less-than / has-zero-byte word tricks, each exact
-    /// as a yes/no for the whole word; the word that answers yes is then read byte by byte.
+    /// bytes at a time with the classic has-less-than / has-zero-byte word tricks (little-endian
+    /// loads: the lowest bits are the first byte); the last few bytes of the buffer one by one.
     @inline(__always)
     static func skipPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         guard let base = bytes.baseAddress else { return start }
@@ -108,14 +108,16 @@ public struct JSONReader {
         let highs: UInt64 = 0x8080_8080_8080_8080
         var i = start
         while i + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
             let special = (word & highs)                                  // non-ASCII
                 | ((word &- ones &* 0x20) & ~word & highs)                 // a byte below 0x20
                 | ((quote &- ones) & ~quote & highs)                       // a quote
                 | ((backslash &- ones) & ~backslash & highs)               // a backslash
-            if special != 0 { break }
+            // The lowest flagged byte is always a real match (a false flag can only sit above
+            // a real one, where a borrow ran on), so it is the first special byte.
+            if special != 0 { return i + special.trailingZeroBitCount / 8 }
             i += 8
         }
         while i < bytes.count {

@@ -28,8 +28,33 @@ public enum MirrorSchema {
                       statements: catalog.models.map(createTable(for:))),
             Migration(version: 2, description: "ledger: _sync_state, _sync_runs, _sync_run_pulls, _connectors",
                       statements: [syncStateDDL, syncRunsDDL, syncRunPullsDDL, connectorsDDL]),
+            Migration(version: 3, description: "PII rules applied per model: _privacy",
+                      statements: [privacyDDL]),
         ]
     }
+
+    /// `ALTER TABLE … ADD COLUMN` for each catalog field that `model`'s table lacks (`existing`
+    /// are its columns): a mirror created before the API gained a field gets its column, NULL
+    /// in the rows already there until they are synced again. Columns are never dropped or
+    /// retyped: a field the API no longer lists keeps its column and its values.
+    public static func missingColumns(of model: ModelSpec, existing: Set<String>) -> [String] {
+        model.fields.filter { !existing.contains($0.name) }.map {
+            "ALTER TABLE \(quote(model.tableName)) ADD COLUMN \(quote($0.name)) \($0.columnType.sqlType)"
+        }
+    }
+
+    /// Per model, the PII rules the mirror's rows follow (see `ModelOptions`): which fields are
+    /// excluded and hashed, and a fingerprint of the hash key (never the key). When the rules
+    /// gain a field, the rows already mirrored are scrubbed to match in the same transaction.
+    static let privacyDDL = """
+        CREATE TABLE "_privacy" (
+          "model" TEXT PRIMARY KEY,
+          "excluded_fields" TEXT NOT NULL,
+          "hashed_fields" TEXT NOT NULL,
+          "hash_key_fingerprint" TEXT,
+          "updated_at" TEXT NOT NULL
+        )
+        """
 
     /// `"name"` with embedded quotes doubled: safe for any field name (`order`, `type`, `user`).
     public static func quote(_ identifier: String) -> String {

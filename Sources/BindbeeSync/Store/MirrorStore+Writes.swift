@@ -13,8 +13,8 @@ import Foundation
 ///
 /// | bytes in the batch | seconds open | the page completes a walk | commit? |
 /// |---|---|---|---|
-/// | < 8 MiB | < 1.0 | no | no |
-/// | ≥ 8 MiB | any | any | yes |
+/// | < 32 MiB | < 1.0 | no | no |
+/// | ≥ 32 MiB | any | any | yes |
 /// | any | ≥ 1.0 | any | yes (also by a timer when no page comes) |
 /// | any | any | yes | yes (the pull reports only committed pages) |
 public struct CommitPolicy: Sendable, Equatable {
@@ -23,7 +23,7 @@ public struct CommitPolicy: Sendable, Equatable {
     /// Seconds a batch stays open at most.
     public var maxSeconds: Double
 
-    public init(maxBytes: Int = 8 << 20, maxSeconds: Double = 1.0) {
+    public init(maxBytes: Int = 32 << 20, maxSeconds: Double = 1.0) {
         self.maxBytes = maxBytes
         self.maxSeconds = maxSeconds
     }
@@ -97,6 +97,13 @@ extension MirrorStore {
             drainPending()
             commitOpenBatch()
         }
+    }
+
+    /// Commits what is pending and copies the WAL into the main file, truncating the WAL
+    /// (`wal_checkpoint(TRUNCATE)`), so the database file alone holds the whole mirror.
+    public func checkpoint() throws {
+        flush()
+        try onWriter { try database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Runs `body` on the writer's queue after committing the open batch, so ledger and walk

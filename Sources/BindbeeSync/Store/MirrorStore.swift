@@ -13,6 +13,12 @@ public final class MirrorStore: @unchecked Sendable {
     let database: SQLiteDatabase
     let queue = DispatchQueue(label: "bindbee-sync.mirror-store")
     private var binders: [String: RecordBinder] = [:]
+    /// The PII rules rows are written with.
+    public let privacy: MirrorPrivacy
+    /// Columns the opening added because the catalog gained fields (`ALTER TABLE` statements).
+    public private(set) var addedColumns: [String] = []
+    /// Rows scrubbed at opening because the PII rules gained fields, per `model.field`.
+    public internal(set) var scrubbed: [String: Int] = [:]
     /// When the open batch of pages is committed (see `CommitPolicy`).
     let commitPolicy: CommitPolicy
     /// Pages handed over by `enqueueWrite` and not yet taken by the writer, in hand-over order.
@@ -23,14 +29,25 @@ public final class MirrorStore: @unchecked Sendable {
     /// Walks one of whose pages failed to commit, and why; their later pages are refused.
     var failedWalks: [WalkKey: Error] = [:]
 
+    /// SQLite's page cache for the writer. The `(_connector, id)` index is written at random
+    /// (ids are UUIDs), so a batch touches most of its leaves; a cache that holds them saves a
+    /// read per row. Bounded, so memory stays flat however big the mirror grows (measured in
+    /// benchmarks/README.md: 8, 32, 64 and 96 MiB).
+    static let cacheKilobytes = 65_536
+
     /// Opens or creates the mirror at `path`, creating every table of the catalog and applying
     /// pending migrations in one transaction.
-    public init(path: String, catalog: ModelCatalog = .shared, commitPolicy: CommitPolicy = CommitPolicy()) throws {
+    /// `privacy`: the PII rules rows are written with; rows already mirrored are brought in
+    /// line when the rules gained a field (see `applyPrivacy`).
+    public init(path: String, catalog: ModelCatalog = .shared, commitPolicy: CommitPolicy = CommitPolicy(),
+                privacy: MirrorPrivacy = .none) throws {
         self.path = path
         self.catalog = catalog
         self.commitPolicy = commitPolicy
-        self.database = try SQLiteDatabase(path: path, cacheKilobytes: 32_768)
+        self.privacy = privacy
+        self.database = try SQLiteDatabase(path: path, cacheKilobytes: Self.cacheKilobytes)
         try migrate()
+        try applyPrivacy()
     }
 
     private func migrate() throws {
@@ -46,12 +63,21 @@ public final class MirrorStore: @unchecked Sendable {
                     "INSERT INTO _schema_migrations (version, applied_at, description) VALUES (?, ?, ?)",
                     [.integer(Int64(migration.version)), .text(Timestamp.now()), .text(migration.description)])
             }
+            // The catalog may have gained fields since the tables were created.
+            for model in catalog.models {
+                let existing = Set(try database.query("SELECT name FROM pragma_table_info(?)", [.text(model.tableName)]).compactMap { $0[0].text })
+                if existing.isEmpty { try database.execute(MirrorSchema.createTable(for: model)); continue }
+                for statement in MirrorSchema.missingColumns(of: model, existing: existing) {
+                    try database.execute(statement)
+                    addedColumns.append(statement)
+                }
+            }
         }
     }
 
     func binder(for model: ModelSpec) -> RecordBinder {
         if let binder = binders[model.tableName] { return binder }
-        let binder = RecordBinder(model: model)
+        let binder = RecordBinder(model: model, options: privacy.options(for: model), hasher: privacy.hasher)
         binders[model.tableName] = binder
         return binder
     }
@@ -82,11 +108,16 @@ public enum MirrorStoreError: Error, CustomStringConvertible {
     case newerSchema(path: String, found: Int, supported: Int)
     /// A page of a walk whose earlier page failed to commit: committing its cursor would skip rows.
     case earlierPageFailed(connector: String, model: String, cause: String)
+    /// The mirror's hashed fields were hashed with another key: new hashes would not join old ones.
+    case hashKeyChanged(path: String, model: String)
 
     public var description: String {
         switch self {
         case .newerSchema(let path, let found, let supported):
             return "\(path) was written by a newer bindbee-sync (schema version \(found); this build supports up to \(supported)); upgrade bindbee-sync"
+        case .hashKeyChanged(let path, let model):
+            return "\(path): the hashed fields of \(model) were hashed with another key (its fingerprint differs), so new hashes "
+                + "would not join the stored ones; use the key this mirror was made with, or mirror into a new database"
         case .earlierPageFailed(let connector, let model, let cause):
             return "not written: an earlier page of \(connector) \(model) failed to commit" + (cause.isEmpty ? "" : " (\(cause))")
         }

@@ -8,10 +8,20 @@ struct RecordBinder {
     /// Parameter index of the first field (1 is `_connector`).
     private static let firstFieldParameter: Int32 = 2
 
-    init(model: ModelSpec) {
+    /// Per field (catalog order): keep, exclude or hash (the model's `ModelOptions`).
+    private let actions: [FieldAction]
+    private let rewriter: RecordRewriter
+    private let rewrites: Bool
+
+    init(model: ModelSpec, options: ModelOptions = .none, hasher: FieldHasher? = nil) {
         self.model = model
         self.names = model.fields.map { Array($0.name.utf8) }
         self.types = model.fields.map(\.columnType)
+        self.actions = model.fields.map { field in
+            options.excludeFields.contains(field.name) ? .exclude : options.hashFields.contains(field.name) ? .hash : .keep
+        }
+        self.rewriter = RecordRewriter(hasher: hasher)
+        self.rewrites = options.rewritesRecords
     }
 
     var recordParameter: Int32 { Self.firstFieldParameter + Int32(names.count) }
@@ -19,15 +29,34 @@ struct RecordBinder {
 
     /// Binds the fields and `_record` of `item`. Members not in the catalog stay in `_record`
     /// only; fields missing from the item are NULL (bindings are cleared between rows).
+    /// With excluded or hashed fields, `_record` is the rewritten record (see `RecordRewriter`)
+    /// and those columns hold NULL or the hash.
     func bind(_ item: ScannedItem, of page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, to statement: SQLiteStatement) throws {
         var expected = 0
+        var touched = false
         for m in item.members {
             let member = page.members[m]
             guard let field = fieldIndex(of: member, page: page, buffer: buffer, expected: expected) else { continue }
             expected = field + 1
-            try bindValue(member, type: types[field], buffer: buffer, at: Self.firstFieldParameter + Int32(field), statement)
+            let parameter = Self.firstFieldParameter + Int32(field)
+            switch actions[field] {
+            case .keep:
+                try bindValue(member, type: types[field], buffer: buffer, at: parameter, statement)
+            case .exclude:
+                touched = true
+            case .hash:
+                touched = true
+                if let digest = rewriter.hash(member, buffer: buffer) { try statement.bind(.text(digest), at: parameter) }
+            }
         }
-        try statement.bindTextNoCopy(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
+        guard rewrites && touched else {
+            return try statement.bindTextNoCopy(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
+        }
+        let record = rewriter.rewrite(item, of: page, buffer: buffer) { m in
+            let member = page.members[m]
+            return fieldIndex(of: member, page: page, buffer: buffer, expected: 0).map { actions[$0] } ?? .keep
+        }
+        try record.withUnsafeBufferPointer { try statement.bindText($0, at: recordParameter) }
     }
 
     private func fieldIndex(of member: ScannedMember, page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {

@@ -67,12 +67,25 @@ public struct PullPlan: Sendable {
     public let mode: SyncMode
     /// Set for a backfill.
     public let since: String?
+    /// The model's options from the config (`include_raw_data`, `include_custom_fields`).
+    public let options: ModelOptions
 
-    public init(connector: ConnectorConfig, model: ModelSpec, mode: SyncMode, since: String? = nil) {
+    public init(connector: ConnectorConfig, model: ModelSpec, mode: SyncMode, since: String? = nil, options: ModelOptions = .none) {
         self.connector = connector
         self.model = model
         self.mode = mode
         self.since = since
+        self.options = options
+    }
+
+    /// The query parameters besides `page_size` and `cursor`, in the order they are sent, the
+    /// same on every page of the walk.
+    public func queryParameters(modifiedAfter: String?) -> [(name: String, value: String)] {
+        var parameters: [(name: String, value: String)] = []
+        if let modifiedAfter { parameters.append(("modified_after", modifiedAfter)) }
+        if options.includeRawData && model.supports.includeRawData { parameters.append(("include_raw_data", "true")) }
+        if options.includeCustomFields && model.supports.includeCustomFields { parameters.append(("include_custom_fields", "true")) }
+        return parameters
     }
 
     /// The walk this pull makes, given its committed state:
@@ -100,8 +113,9 @@ public struct PullPlan: Sendable {
             mode = "incremental"
             modifiedAfter = model.supports.modifiedAfter ? state?.watermark : nil
         }
+        // What a resumed walk must send again byte for byte (a cursor carries no filters).
         var parameters: [JSONValue] = [.array([.string("page_size"), .string(String(pageSize))])]
-        if let modifiedAfter { parameters.append(.array([.string("modified_after"), .string(modifiedAfter)])) }
+        for (name, value) in queryParameters(modifiedAfter: modifiedAfter) { parameters.append(.array([.string(name), .string(value)])) }
         return WalkSpec(mode: mode, modifiedAfter: modifiedAfter, marksDeletions: modifiedAfter == nil,
                         parameters: JSONValue.array(parameters).serialized)
     }
@@ -128,7 +142,8 @@ public enum Planner {
             for model in catalog.models(in: connector.category) {
                 if let chosen = connector.models, !chosen.contains(model.model) { continue }
                 if let chosen = job.models, !chosen.contains(model.model) { continue }
-                plans.append(PullPlan(connector: connector, model: model, mode: job.mode, since: job.since))
+                plans.append(PullPlan(connector: connector, model: model, mode: job.mode, since: job.since,
+                                      options: config.modelOptions[model.qualifiedName] ?? .none))
             }
         }
         if plans.isEmpty {

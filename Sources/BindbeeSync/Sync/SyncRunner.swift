@@ -121,7 +121,7 @@ public final class SyncRunner: Sendable {
             let decided = plan.walkSpec(state: try store.pullState(connector: plan.connector.name, model: plan.model), pageSize: pageSize)
             spec = decided
             let query = ListQuery(path: plan.model.path, token: plan.connector.token, connector: plan.connector.name, pageSize: pageSize,
-                                  parameters: decided.modifiedAfter.map { [("modified_after", $0)] } ?? [])
+                                  parameters: plan.queryParameters(modifiedAfter: decided.modifiedAfter))
             // Fetching goes on while the writer commits the previous pages; the walk stops at the
             // first failed write, and every handed-over page is committed (or failed) before it returns.
             func walk(from position: WalkPosition) throws {
