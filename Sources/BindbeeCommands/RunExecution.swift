@@ -74,6 +74,9 @@ struct RunExecution {
                 log.info("privacy: rows already mirrored brought in line with the PII rules", [("field", field), ("rows", String(rows))])
             }
             for health in check.health.values { try store.recordConnectorHealth(health) }
+        } catch let error as MirrorStoreError {
+            output.err("error: \(error)")  // names the database itself
+            return Outcome(exitCode: ExitCode.badInput)
         } catch {
             output.err("error: \(request.database): \(error)")
             return Outcome(exitCode: ExitCode.badInput)

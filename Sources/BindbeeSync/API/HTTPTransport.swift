@@ -80,7 +80,6 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 /// call from many Dispatch threads at once. No cache, no cookies, explicit timeouts.
 public final class HTTPTransport: Sendable {
     private let session: URLSession
-    private let delegate: TransferDelegate
     public let timeouts: HTTPTimeouts
 
     public init(timeouts: HTTPTimeouts = HTTPTimeouts(), maxConnectionsPerHost: Int = 64) {
@@ -93,8 +92,9 @@ public final class HTTPTransport: Sendable {
         configuration.timeoutIntervalForRequest = TimeInterval(max(1, timeouts.request))
         configuration.timeoutIntervalForResource = TimeInterval(max(1, timeouts.request))
         configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
-        delegate = TransferDelegate()
-        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+        // No delegate: the session gathers each body itself and calls one completion handler,
+        // instead of handing every received chunk to a delegate queue (a thread wake-up each).
+        session = URLSession(configuration: configuration)
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -104,71 +104,52 @@ public final class HTTPTransport: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let task = session.dataTask(with: request)
-        let transfer = delegate.register(task)
+        let transfer = Transfer()
+        let task = session.dataTask(with: request) { data, response, error in
+            transfer.complete(data: data, response: response, error: error)
+        }
         task.resume()
-        // URLSession has no connect timeout: cancel the task if no response has started in time.
-        // Both are captured weakly: a strong `transfer` would keep every answer's body alive
-        // until the timer fires, so memory would grow with the pages fetched in that time.
+        // URLSession has no connect timeout: cancel the task if its response has not started in
+        // time. Both are captured weakly: a strong `transfer` would keep the answer alive until
+        // the timer fires, so memory would grow with the pages fetched in that time.
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(max(1, timeouts.connect))) { [weak task, weak transfer] in
-            if transfer?.markConnectTimeoutIfNoResponse() == true { task?.cancel() }
+            guard let task, task.response == nil else { return }
+            if transfer?.markConnectTimeout() == true { task.cancel() }
         }
         return try transfer.wait().get()
     }
 }
 
-/// One transfer's state, filled by the session's delegate queue and awaited by the caller.
+/// One transfer's outcome, set by the session's completion handler and awaited by the caller.
 final class Transfer: Sendable {
-    private struct State {
-        var response: HTTPURLResponse?
-        var body = [UInt8]()
-        var connectTimedOut = false
-    }
-
-    private let state = Locked(State())
+    private let connectTimedOut = Locked(false)
     private let done = DispatchSemaphore(value: 0)
     private let outcome = Locked<Result<HTTPResult, TransportError>?>(nil)
 
-    func received(_ response: URLResponse) {
-        state.withLock { state in
-            state.response = response as? HTTPURLResponse
-            // One allocation for the body when its length is announced (bounded: the length is the server's word).
-            let announced = response.expectedContentLength
-            if announced > 0 { state.body.reserveCapacity(Int(min(announced, 64 << 20))) }
-        }
-    }
-    func received(_ data: Data) { state.withLock { $0.body.append(contentsOf: data) } }
-
-    /// True when the connect timeout fired before any response: the caller cancels the task.
-    func markConnectTimeoutIfNoResponse() -> Bool {
-        state.withLock { state in
-            guard state.response == nil else { return false }
-            state.connectTimedOut = true
-            return true
-        }
+    /// Marks the transfer as stopped by the connect timeout (the caller cancels the task);
+    /// false when it already completed.
+    func markConnectTimeout() -> Bool {
+        if outcome.withLock({ $0 != nil }) { return false }
+        connectTimedOut.withLock { $0 = true }
+        return true
     }
 
-    func complete(_ error: Error?) {
-        let result: Result<HTTPResult, TransportError> = state.withLock { state in
-            if state.connectTimedOut {
-                return .failure(TransportError(message: "no response within the connect timeout", isTimeout: true))
-            }
-            if let error {
-                let nsError = error as NSError
-                let timedOut = nsError.domain == NSURLErrorDomain && nsError.code == NSURLErrorTimedOut
-                return .failure(TransportError(message: HTTPTransport.describe(nsError), isTimeout: timedOut))
-            }
-            guard let http = state.response else {
-                return .failure(TransportError(message: "no HTTP response", isTimeout: false))
-            }
+    func complete(data: Data?, response: URLResponse?, error: Error?) {
+        let result: Result<HTTPResult, TransportError>
+        if connectTimedOut.withLock({ $0 }) {
+            result = .failure(TransportError(message: "no response within the connect timeout", isTimeout: true))
+        } else if let error {
+            let nsError = error as NSError
+            let timedOut = nsError.domain == NSURLErrorDomain && nsError.code == NSURLErrorTimedOut
+            result = .failure(TransportError(message: HTTPTransport.describe(nsError), isTimeout: timedOut))
+        } else if let http = response as? HTTPURLResponse {
             var headers: [String: String] = [:]
             for (key, value) in http.allHeaderFields {
                 if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
             }
-            // Moved out, not copied: the transfer keeps no second reference to the body.
-            let body = state.body
-            state.body = []
-            return .success(HTTPResult(status: http.statusCode, headers: headers, body: body))
+            result = .success(HTTPResult(status: http.statusCode, headers: headers, body: data.map { [UInt8]($0) } ?? []))
+        } else {
+            result = .failure(TransportError(message: "no HTTP response", isTimeout: false))
         }
         outcome.withLock { $0 = result }
         done.signal()
@@ -177,35 +158,6 @@ final class Transfer: Sendable {
     func wait() -> Result<HTTPResult, TransportError> {
         done.wait()
         return outcome.withLock { $0! }
-    }
-}
-
-/// Routes URLSession's delegate callbacks to each task's `Transfer`. `@unchecked Sendable`:
-/// its only state is the `Locked` table; URLSession calls it on its own delegate queue.
-final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let transfers = Locked<[Int: Transfer]>([:])
-
-    func register(_ task: URLSessionTask) -> Transfer {
-        let transfer = Transfer()
-        transfers.withLock { $0[task.taskIdentifier] = transfer }
-        return transfer
-    }
-
-    private func transfer(_ task: URLSessionTask) -> Transfer? { transfers.withLock { $0[task.taskIdentifier] } }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        transfer(dataTask)?.received(response)
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        transfer(dataTask)?.received(data)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        let finished = transfers.withLock { $0.removeValue(forKey: task.taskIdentifier) }
-        finished?.complete(error)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Binds one scanned record to a model's upsert statement: each top-level member to its typed
 /// column, the record's own bytes to `_record`. Keys are matched as bytes (no String per key):
 /// records usually list fields in schema order, so the expected field is tried first.
@@ -65,8 +67,18 @@ struct RecordBinder {
             return model.fields.firstIndex { $0.name.unicodeScalars.elementsEqual(key.unicodeScalars) }
         }
         let key = UnsafeBufferPointer(rebasing: buffer[member.key])
-        if expected < names.count, names[expected].elementsEqual(key) { return expected }
-        return names.firstIndex { $0.elementsEqual(key) }
+        // The expected field first, then onwards (an optional field the server left out), then
+        // from the start: one comparison per member when the order is the catalog's.
+        for offset in 0..<names.count {
+            let index = (expected + offset) % names.count
+            if Self.same(names[index], key) { return index }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private static func same(_ name: [UInt8], _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        name.count == key.count && name.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
     }
 
     private func bindValue(_ member: ScannedMember, type: ColumnType, buffer: UnsafeBufferPointer<UInt8>, at index: Int32, _ statement: SQLiteStatement) throws {

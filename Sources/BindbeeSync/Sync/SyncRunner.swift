@@ -57,6 +57,10 @@ public final class SyncRunner: Sendable {
     /// frees when the page's rows are in the store's open transaction).
     private let handoff: DispatchSemaphore
 
+    /// Pages fetched and not yet written, at most, however many pulls run: memory stays
+    /// bounded at high concurrency (more pages waiting would not make the writer faster).
+    static let maxPagesWaiting = 16
+
     public init(client: BindbeeClient, store: MirrorStore, log: RunLog, concurrency: Int, perConnector: Int = 4, pageSize: Int,
                 progress: PullProgress? = nil) {
         self.client = client
@@ -66,7 +70,7 @@ public final class SyncRunner: Sendable {
         self.perConnector = max(1, perConnector)
         self.pageSize = pageSize
         self.progress = progress
-        self.handoff = DispatchSemaphore(value: 2 * max(1, concurrency))
+        self.handoff = DispatchSemaphore(value: min(2 * max(1, concurrency), Self.maxPagesWaiting))
     }
 
     /// Runs `plans`, recording them as run `runID` of the ledger when given.
