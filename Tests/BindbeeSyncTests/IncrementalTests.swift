@@ -55,6 +55,19 @@ import Testing
             parameters: #"[["page_size","200"],["modified_after","2026-10-01T00:00:00Z"]]"#))
     }
 
+    /// Marking deletions visits the connector's stale live rows through the `__live_synced`
+    /// index, not every row of the connector (which made each full walk's end cost grow with
+    /// the table).
+    @Test func deletionMarkingUsesTheLiveRowsIndex() throws {
+        let dir = try TemporaryDirectory()
+        let store = try MirrorStore(path: dir.path("m.sqlite"))
+        for model in ModelCatalog.shared.models {
+            let plan = try store.query("EXPLAIN QUERY PLAN " + MirrorSchema.markDeleted(for: model), [.text("T"), .text("acme"), .text("T0")])
+            let detail = plan.compactMap { $0.last?.text }.joined(separator: " ")
+            #expect(detail.contains("\(model.tableName)__live_synced (_connector=? AND _synced_at<?)"), "\(detail)")
+        }
+    }
+
     @Test func theWatermarkIsTheLargestModifiedAtOfACompletedPullOnly() throws {
         let dir = try TemporaryDirectory()
         let store = try MirrorStore(path: dir.path("m.sqlite"))

@@ -30,7 +30,27 @@ public enum MirrorSchema {
                       statements: [syncStateDDL, syncRunsDDL, syncRunPullsDDL, connectorsDDL]),
             Migration(version: 3, description: "PII rules applied per model: _privacy",
                       statements: [privacyDDL]),
+            Migration(version: 4, description: "an index of live rows by (_connector, _synced_at) per mirror table, for deletion marking",
+                      statements: catalog.models.map(liveRowsIndex(for:))),
         ]
+    }
+
+    /// Marks deleted the live rows of connector `?2` synced before `?3` (a complete walk's
+    /// start), with `_deleted_at = ?1`.
+    public static func markDeleted(for model: ModelSpec) -> String {
+        """
+        UPDATE \(quote(model.tableName)) SET "_deleted_at" = ?
+        WHERE "_connector" = ? AND "_deleted_at" IS NULL AND "_synced_at" < ?
+        """
+    }
+
+    /// The live rows of a table by `(_connector, _synced_at)`. A complete walk marks deleted the
+    /// live rows of its connector synced before the walk started; without this index that is a
+    /// visit of every row of the connector (0.9 s for 62,500 employees), with it a visit of the
+    /// stale ones only. Partial (`_deleted_at IS NULL`), so rows marked deleted leave it.
+    public static func liveRowsIndex(for model: ModelSpec) -> String {
+        "CREATE INDEX IF NOT EXISTS \(quote(model.tableName + "__live_synced")) ON \(quote(model.tableName)) "
+            + "(\(quote(connectorColumn)), \(quote(syncedAtColumn))) WHERE \(quote(deletedAtColumn)) IS NULL"
     }
 
     /// `ALTER TABLE … ADD COLUMN` for each catalog field that `model`'s table lacks (`existing`

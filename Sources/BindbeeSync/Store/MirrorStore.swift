@@ -46,6 +46,10 @@ public final class MirrorStore: @unchecked Sendable {
         self.commitPolicy = commitPolicy
         self.privacy = privacy
         self.database = try SQLiteDatabase(path: path, cacheKilobytes: Self.cacheKilobytes)
+        // Each page is written in a savepoint, whose journal (the pages it changed, as they were)
+        // SQLite keeps in a temporary file by default: 3.2 GB of writes for 500k employees.
+        // In memory it holds one page's changes at a time.
+        try database.execute("PRAGMA temp_store=MEMORY")
         try migrate()
         try applyPrivacy()
     }
@@ -66,7 +70,11 @@ public final class MirrorStore: @unchecked Sendable {
             // The catalog may have gained fields since the tables were created.
             for model in catalog.models {
                 let existing = Set(try database.query("SELECT name FROM pragma_table_info(?)", [.text(model.tableName)]).compactMap { $0[0].text })
-                if existing.isEmpty { try database.execute(MirrorSchema.createTable(for: model)); continue }
+                if existing.isEmpty {
+                    try database.execute(MirrorSchema.createTable(for: model))
+                    try database.execute(MirrorSchema.liveRowsIndex(for: model))
+                    continue
+                }
                 for statement in MirrorSchema.missingColumns(of: model, existing: existing) {
                     try database.execute(statement)
                     addedColumns.append(statement)

@@ -134,10 +134,7 @@ extension MirrorStore {
         if walk.spec.mode != "backfill" { watermark = Self.later(watermark, walkMax) }
         var deleted = 0
         if walk.spec.marksDeletions {
-            _ = try database.query("""
-                UPDATE \(MirrorSchema.quote(model.tableName)) SET "_deleted_at" = ?
-                WHERE "_connector" = ? AND "_deleted_at" IS NULL AND "_synced_at" < ?
-                """, [.text(now), .text(walk.connector), .text(walk.startedAt)])
+            _ = try database.query(MirrorSchema.markDeleted(for: model), [.text(now), .text(walk.connector), .text(walk.startedAt)])
             deleted = database.changes
         }
         _ = try database.query("""
