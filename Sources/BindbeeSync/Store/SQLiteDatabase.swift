@@ -27,6 +27,7 @@ public final class SQLiteDatabase {
     /// `readOnly` opens an existing file without changing anything in it (no pragmas either).
     /// `cacheKilobytes` bounds SQLite's page cache for this connection (SQLite's default is 2 MB).
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, cacheKilobytes: Int? = nil) throws {
+        _ = Self.processSettings
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -54,6 +55,10 @@ public final class SQLiteDatabase {
     /// fills a page, and the file and every write are about half again as big as at 16 KB
     /// (measured in benchmarks/README.md).
     public static let pageSize = 16_384
+
+    /// Settings SQLite takes once per process, before its first connection: no memory
+    /// statistics (nothing reads them, and keeping them takes a global mutex per allocation).
+    private static let processSettings: Void = { _ = csqlite_disable_memory_statistics() }()
 
     deinit {
         cache.removeAll()  // finalize statements before closing
