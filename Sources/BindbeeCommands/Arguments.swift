@@ -1,3 +1,4 @@
+import Foundation
 import BindbeeSync
 
 /// What a command accepts: options that take a value (some repeatable) and bare flags.
@@ -77,5 +78,33 @@ struct ParsedArguments {
                              "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \"\(text)\"")
         }
         return number
+    }
+}
+
+/// The `--db FILE` of a command that reads an existing mirror (`status`, `verify`): the
+/// database's path, or the exit status to return at once (help printed, or bad input reported).
+enum ExistingDatabase {
+    enum Parsed {
+        case path(String)
+        case exit(Int32)
+    }
+
+    static func parse(_ arguments: [String], spec: ArgumentSpec, help: String, output: CommandOutput) -> Parsed {
+        FileModes.restrict()  // a read-only open of a WAL database may still create its -shm
+        do {
+            let parsed = try ParsedArguments.parse(arguments, spec: spec)
+            if parsed.has("--help") {
+                output.out(help)
+                return .exit(ExitCode.ok)
+            }
+            guard let db = parsed.value("--db") else { throw InputError(source: "bindbee-sync \(spec.command)", field: "--db", "is required") }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory) else { throw InputError(source: db, "no such database") }
+            guard !isDirectory.boolValue else { throw InputError(source: db, "is a directory, not a database") }
+            return .path(db)
+        } catch {
+            output.err("error: \(error)\nRun 'bindbee-sync \(spec.command) --help' for usage.")
+            return .exit(ExitCode.badInput)
+        }
     }
 }

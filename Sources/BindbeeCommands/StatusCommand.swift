@@ -14,20 +14,10 @@ enum StatusCommand {
         """
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
-        FileModes.restrict()  // a read-only open of a WAL database may still create its -shm
         let path: String
-        do {
-            let parsed = try ParsedArguments.parse(arguments, spec: spec)
-            if parsed.has("--help") {
-                output.out(help)
-                return ExitCode.ok
-            }
-            guard let db = parsed.value("--db") else { throw InputError(source: "bindbee-sync status", field: "--db", "is required") }
-            guard FileManager.default.fileExists(atPath: db) else { throw InputError(source: db, "no such database") }
-            path = db
-        } catch {
-            output.err("error: \(error)\nRun 'bindbee-sync status --help' for usage.")
-            return ExitCode.badInput
+        switch ExistingDatabase.parse(arguments, spec: spec, help: help, output: output) {
+        case .path(let db): path = db
+        case .exit(let status): return status
         }
         do {
             output.out(try MirrorStatus.read(path: path).rendered())

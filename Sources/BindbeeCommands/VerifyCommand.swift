@@ -20,22 +20,10 @@ enum VerifyCommand {
         """
 
     static func main(_ arguments: [String], output: CommandOutput) -> Int32 {
-        FileModes.restrict()  // a read-only open of a WAL database may still create its -shm
         let path: String
-        do {
-            let parsed = try ParsedArguments.parse(arguments, spec: spec)
-            if parsed.has("--help") {
-                output.out(help)
-                return ExitCode.ok
-            }
-            guard let db = parsed.value("--db") else { throw InputError(source: "bindbee-sync verify", field: "--db", "is required") }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory) else { throw InputError(source: db, "no such database") }
-            guard !isDirectory.boolValue else { throw InputError(source: db, "is a directory, not a database") }
-            path = db
-        } catch {
-            output.err("error: \(error)\nRun 'bindbee-sync verify --help' for usage.")
-            return ExitCode.badInput
+        switch ExistingDatabase.parse(arguments, spec: spec, help: help, output: output) {
+        case .path(let db): path = db
+        case .exit(let status): return status
         }
         let report = MirrorVerifier.verify(path: path)
         for problem in report.problems { output.out("problem: \(problem)") }
