@@ -13,6 +13,13 @@ import Testing
         return Int((try? database.scalar("SELECT COALESCE(SUM(walk_pages), 0) FROM _sync_state"))??.integer ?? 0)
     }
 
+    /// Walks with a committed cursor: what a rerun resumes. (Pages are committed in batches, so
+    /// a moment with committed pages may still have none: every open walk's pages in the batch.)
+    func resumableWalks(_ db: String) -> Int {
+        guard FileManager.default.fileExists(atPath: db), let database = try? SQLiteDatabase(path: db) else { return 0 }
+        return Int((try? database.scalar("SELECT COUNT(*) FROM _sync_state WHERE walk_cursor IS NOT NULL"))??.integer ?? 0)
+    }
+
     func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -41,7 +48,7 @@ import Testing
         let db = dir.path("m.sqlite")
         let args = ["run", "--config", configPath, "--db", db]
         let victim = try BinaryRunner.start(args, environment: environment(for: sandbox), log: dir.path("killed.log"))
-        let reached = waitUntil(timeout: 60) { committedPages(db) >= killPoint || !victim.isRunning }
+        let reached = waitUntil(timeout: 60) { (committedPages(db) >= killPoint && resumableWalks(db) > 0) || !victim.isRunning }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
         #expect(reached)
