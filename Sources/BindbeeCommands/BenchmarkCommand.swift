@@ -69,12 +69,10 @@ enum BenchmarkCommand {
 
     /// Walks every pull of `config`, `concurrency` at a time, scanning each page and dropping it.
     static func fetch(_ config: SyncConfig) throws -> String {
-        guard case .url(let baseURL) = config.endpoint, let apiKey = config.apiKey else {
-            throw InputError(source: config.source, "benchmark fetch needs base_url and an API key")
-        }
-        let client = BindbeeClient(baseURL: baseURL, apiKey: apiKey, transport: HTTPTransport(timeouts: config.timeouts),
-                                   retryPolicy: config.retry, rateLimiter: RateLimiter(limit: config.rateLimit, window: config.rateLimitWindow),
-                                   maxPages: config.maxPages)
+        // The same client a run builds (and the embedded sandbox, when the config asks for it).
+        let session = try APIEndpointSession.open(config, redactor: Redactor(config.secrets), log: RunLog(redactor: Redactor(), sink: { _ in }))
+        defer { session.close() }
+        let client = session.client
         let plans = try Planner.plan(job: JobDefinition(mode: .full), config: config)
         let next = Locked(0)
         let totals = Locked<(pages: Int, records: Int, bytes: Int, failure: Error?)>((0, 0, 0, nil))
@@ -82,9 +80,13 @@ enum BenchmarkCommand {
         let group = DispatchGroup()
         for worker in 0..<min(config.concurrency, plans.count) {
             DispatchQueue(label: "bindbee-sync.benchmark-\(worker)").async(group: group) {
-                while let index = next.withLock({ i -> Int? in i < plans.count ? { i += 1; return i - 1 }() : nil }) {
+                while let index = next.withLock({ taken -> Int? in
+                    defer { taken += 1 }
+                    return taken < plans.count ? taken : nil
+                }) {
                     let plan = plans[index]
-                    let query = ListQuery(path: plan.model.path, token: plan.connector.token, connector: plan.connector.name, pageSize: config.pageSize)
+                    let query = ListQuery(path: plan.model.path, token: plan.connector.token, connector: plan.connector.name,
+                                          pageSize: config.pageSize, parameters: plan.queryParameters(modifiedAfter: nil))
                     do {
                         _ = try client.walk(query) { page, _, _ in
                             totals.withLock { $0.pages += 1; $0.records += page.items.count; $0.bytes += page.body.count }

@@ -71,34 +71,27 @@ struct RecordRewriter {
         return input.withUnsafeBufferPointer { hasher.hex($0) }
     }
 
-    /// The rewritten record. `action(m)` says what to do with member `m` of the item.
-    func rewrite(_ item: ScannedItem, of page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>,
-                 action: (Int) -> FieldAction) -> [UInt8] {
+    /// The rewritten record: member `m` is left out when `changes[m]` is `.drop`, holds the
+    /// given string when it is `.replace`, and is copied byte for byte otherwise.
+    func rewrite(_ item: ScannedItem, of page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, changes: [Int: RecordChange]) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(item.bytes.count)
         out.append(UInt8(ascii: "{"))
         var first = true
         for m in item.members {
             let member = page.members[m]
-            let quoted = member.kind == .string || member.kind == .escapedString
-            let keyStart = member.key.lowerBound - 1
-            let valueEnd = member.value.upperBound + (quoted ? 1 : 0)
-            switch action(m) {
-            case .exclude:
-                continue
-            case .keep:
-                if !first { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: buffer[keyStart..<valueEnd])
-            case .hash:
-                if !first { out.append(UInt8(ascii: ",")) }
-                guard let digest = hash(member, buffer: buffer) else {
-                    out.append(contentsOf: buffer[keyStart..<valueEnd])  // null stays null
-                    break
-                }
-                out.append(contentsOf: buffer[keyStart..<(member.key.upperBound + 1)])
-                out.append(contentsOf: Array(":\"\(digest)\"".utf8))
-            }
+            let change = changes[m]
+            if case .drop = change { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
+            let keyStart = member.key.lowerBound - 1
+            if case .replace(let text) = change {
+                out.append(contentsOf: buffer[keyStart..<(member.key.upperBound + 1)])
+                out.append(contentsOf: Array(":\"\(text)\"".utf8))
+            } else {
+                let quoted = member.kind == .string || member.kind == .escapedString
+                out.append(contentsOf: buffer[keyStart..<(member.value.upperBound + (quoted ? 1 : 0))])
+            }
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -108,4 +101,12 @@ struct RecordRewriter {
 /// What happens to one field of a record on its way into the mirror.
 enum FieldAction {
     case keep, exclude, hash
+}
+
+/// How a stored record differs from the served one at one member.
+enum RecordChange {
+    /// Left out (an excluded field).
+    case drop
+    /// The value replaced by this string (a hashed field's hash; plain hex, needs no escaping).
+    case replace(String)
 }

@@ -13,7 +13,6 @@ struct RecordBinder {
     /// Per field (catalog order): keep, exclude or hash (the model's `ModelOptions`).
     private let actions: [FieldAction]
     private let rewriter: RecordRewriter
-    private let rewrites: Bool
 
     init(model: ModelSpec, options: ModelOptions = .none, hasher: FieldHasher? = nil) {
         self.model = model
@@ -23,7 +22,6 @@ struct RecordBinder {
             options.excludeFields.contains(field.name) ? .exclude : options.hashFields.contains(field.name) ? .hash : .keep
         }
         self.rewriter = RecordRewriter(hasher: hasher)
-        self.rewrites = options.rewritesRecords
     }
 
     var recordParameter: Int32 { Self.firstFieldParameter + Int32(names.count) }
@@ -35,7 +33,7 @@ struct RecordBinder {
     /// and those columns hold NULL or the hash.
     func bind(_ item: ScannedItem, of page: ScannedPage, buffer: UnsafeBufferPointer<UInt8>, to statement: SQLiteStatement) throws {
         var expected = 0
-        var touched = false
+        var changes: [Int: RecordChange] = [:]  // by member: what the stored record does differently
         for m in item.members {
             let member = page.members[m]
             guard let field = fieldIndex(of: member, page: page, buffer: buffer, expected: expected) else { continue }
@@ -45,19 +43,19 @@ struct RecordBinder {
             case .keep:
                 try bindValue(member, type: types[field], buffer: buffer, at: parameter, statement)
             case .exclude:
-                touched = true
+                changes[m] = .drop
             case .hash:
-                touched = true
-                if let digest = rewriter.hash(member, buffer: buffer) { try statement.bind(.text(digest), at: parameter) }
+                // A null stays null (and stays in the record as it is).
+                if let digest = rewriter.hash(member, buffer: buffer) {
+                    try statement.bind(.text(digest), at: parameter)
+                    changes[m] = .replace(digest)
+                }
             }
         }
-        guard rewrites && touched else {
+        guard !changes.isEmpty else {
             return try statement.bindTextNoCopy(UnsafeBufferPointer(rebasing: buffer[item.bytes]), at: recordParameter)
         }
-        let record = rewriter.rewrite(item, of: page, buffer: buffer) { m in
-            let member = page.members[m]
-            return fieldIndex(of: member, page: page, buffer: buffer, expected: 0).map { actions[$0] } ?? .keep
-        }
+        let record = rewriter.rewrite(item, of: page, buffer: buffer, changes: changes)
         try record.withUnsafeBufferPointer { try statement.bindText($0, at: recordParameter) }
     }
 

@@ -61,15 +61,21 @@ public final class RunLog: Sendable {
     static func quoted(_ value: String) -> String {
         let safe = !value.isEmpty && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
         if safe { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return "\"" + backslashEscaped(value) + "\""
     }
+}
+
+/// `\`, `"` and newline escaped with a backslash: the quoting shared by logfmt values and
+/// Prometheus label values.
+func backslashEscaped(_ value: String) -> String {
+    var out = ""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\\": out += "\\\\"
+        case "\"": out += "\\\""
+        case "\n": out += "\\n"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }

@@ -57,7 +57,7 @@ public struct RunMetrics: Sendable {
             guard !samples.isEmpty else { return }
             out += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) gauge\n"
             for (labels, value) in samples {
-                out += name + "{" + labels.map { "\($0.0)=\"\(Self.escapeLabel($0.1))\"" }.joined(separator: ",") + "} " + Self.format(value) + "\n"
+                out += name + "{" + labels.map { "\($0.0)=\"\(backslashEscaped($0.1))\"" }.joined(separator: ",") + "} " + Self.format(value) + "\n"
             }
         }
         let succeeded = exitCode == 0
@@ -101,20 +101,6 @@ public struct RunMetrics: Sendable {
         perPull("bindbee_sync_pull_data_age_seconds",
                 "Seconds from the pull's last completion to the end of the last run; absent if it never completed.") {
             last($0).map { max(0, finished.timeIntervalSince($0)) }
-        }
-        return out
-    }
-
-    /// A label value: `\`, `"` and newline escaped.
-    static func escapeLabel(_ value: String) -> String {
-        var out = ""
-        for character in value.unicodeScalars {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(character)
-            }
         }
         return out
     }
